@@ -1,0 +1,80 @@
+"""The `joinedup` command: one Typer app; each area adds its sub-commands here."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+
+import typer
+
+from joinedup.errors import JoinedupError
+
+app = typer.Typer(
+    name="joinedup",
+    help="joinedup: the digital backbone of an NHS integrated care system.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# (sub-command, module exposing a Typer `app`): one line per area.
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("db", "joinedup.dbcli"),
+    ("registry", "joinedup.registry.cli"),
+    ("plan", "joinedup.plan.cli"),
+    ("access", "joinedup.access.cli"),
+    ("audit", "joinedup.access.audit_cli"),
+    ("voice", "joinedup.voice.cli"),
+    ("wards", "joinedup.wards.cli"),
+    ("monitoring", "joinedup.monitoring.cli"),
+)
+
+# (command, module exposing a function of that name): top-level commands owned by an area.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("demo", "joinedup.demo.cli", "demo"),
+    ("serve", "joinedup.demo.cli", "serve"),
+)
+
+
+def _module(name: str) -> ModuleType | None:
+    """The module `name`, or None while that area is not installed (tests/test_cli.py requires them all)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not name.startswith(exc.name):
+            raise
+        return None
+
+
+def _register() -> None:
+    for name, module_name in SUBCOMMANDS:
+        if (module := _module(module_name)) is not None:
+            app.add_typer(module.app, name=name)
+    for name, module_name, attr in COMMANDS:
+        if (module := _module(module_name)) is not None:
+            app.command(name)(getattr(module, attr))
+
+
+_register()
+
+
+def main() -> None:
+    """Run the CLI; a JoinedupError becomes one clear line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except JoinedupError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        # Usage errors (unknown command, bad option) arrive here in non-standalone mode.
+        message = getattr(exc, "format_message", None)
+        if message is None:
+            raise
+        print(f"error: {message()}", file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 2))

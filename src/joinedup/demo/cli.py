@@ -1,0 +1,35 @@
+"""`joinedup demo` and `joinedup serve`."""
+
+from __future__ import annotations
+
+import typer
+
+from joinedup.settings import get_settings
+
+
+def serve(
+    port: int = typer.Option(8000, help="Port to listen on (127.0.0.1)."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind."),
+) -> None:
+    """Serve the web app and APIs over the database at JOINEDUP_DATABASE_URL."""
+    import uvicorn
+
+    from joinedup.web.app import create_app
+
+    typer.echo(f"joinedup is serving at http://{host}:{port}/", err=True)
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="warning")
+
+
+def demo(
+    port: int = typer.Option(8000, help="Port to serve the demo on."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Build the demo database and stop."),
+) -> None:
+    """Build a fresh LLR demo at JOINEDUP_DATABASE_URL (default SQLite) and serve it."""
+    from joinedup.demo.build import build_demo
+
+    settings = get_settings()
+    typer.echo(f"building the LLR demo at {settings.database_url}", err=True)
+    build_demo(settings.database_url, report=lambda line: typer.echo(f"  {line}", err=True))
+    typer.echo(f"demo ready: http://127.0.0.1:{port}/")
+    if not no_serve:
+        serve(port=port, host="127.0.0.1")

@@ -1,0 +1,1 @@
+"""The web edge: app factory, router table, base templates and static assets."""
