@@ -1,0 +1,1 @@
+"""Remote monitoring: readings, NEWS2, pathway rules, alerts and escalation."""
