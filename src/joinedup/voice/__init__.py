@@ -1,0 +1,1 @@
+"""Public voice: feedback and concerns, moderation, themes, provider replies, consultations, board reports."""
