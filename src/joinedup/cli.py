@@ -62,7 +62,8 @@ _register()
 def main() -> None:
     """Run the CLI; a JoinedupError becomes one clear line on stderr and exit code 2."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns the code of a `typer.Exit` instead of exiting with it.
+        code = app(standalone_mode=False)
     except JoinedupError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         sys.exit(2)
@@ -78,3 +79,5 @@ def main() -> None:
             raise
         print(f"error: {message()}", file=sys.stderr)
         sys.exit(getattr(exc, "exit_code", 2))
+    if isinstance(code, int) and code != 0:
+        sys.exit(code)

@@ -28,6 +28,8 @@ from joinedup.registry.vocabulary import (
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# A responsibility role is stored in 80 characters; longer is refused at load time, not truncated.
+RoleText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 OdsCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9]{3,10}$")]
 
 
@@ -80,7 +82,7 @@ class ResponsibilityCreate(DatedRecord):
 
     area: Slug
     organisation: Slug
-    role: Text
+    role: RoleText
     start: date
 
 

@@ -1,0 +1,50 @@
+"""`joinedup audit verify`: walk the audit log's hash chain; exit 0 when intact, 1 at the first break."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from joinedup.access import service
+from joinedup.db import create_engine, session_factory, transaction
+from joinedup.settings import get_settings
+
+app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+
+
+@app.callback()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@app.command("verify")
+def verify(as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Check every entry's hash and link; report the first edited, deleted or reordered entry."""
+    engine = create_engine(get_settings().database_url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            report = service.verify_audit_log(session)
+    finally:
+        engine.dispose()
+    if as_json:
+        entry = {k: str(v) for k, v in report.entry.items()} if report.entry else None
+        typer.echo(json.dumps({"intact": report.is_intact, "entries": report.entries,
+                               "last_hash": report.last_hash, "broken_seq": report.broken_seq,
+                               "problem": report.problem, "entry": entry}))  # fmt: skip
+    elif report.is_intact:
+        typer.echo(f"audit log intact: {report.entries} entries, last hash {report.last_hash}")
+    else:
+        typer.echo(f"audit log broken: {report.problem}", err=True)
+        if report.entry:
+            e = report.entry
+            what = " ".join(str(e[k]) for k in ("action", "resource_type", "resource_id") if e[k])
+            typer.echo(
+                f"  entry {e['seq']} recorded {e['recorded_at']} by {e['username']}: {what}, "
+                f"patient {e['patient_nhs_number'] or '-'} ({e['outcome']}: {e['reason']})",
+                err=True,
+            )
+    if not report.is_intact:
+        # SystemExit, not typer.Exit: `joinedup.cli.main` runs click without standalone mode, which turns
+        # typer.Exit into a return value and so into exit status 0.
+        raise SystemExit(1)

@@ -1,0 +1,229 @@
+"""The hash-chained audit log: appends chain, and `verify` finds any edited, deleted or reordered entry."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from joinedup.access import audit
+from joinedup.access.audit import GENESIS_HASH, AuditRecord, append, canonical_form, entry_hash, verify
+from joinedup.access.models import AuditEntry, AuditHead
+from joinedup.db import create_engine, session_factory, transaction, upgrade
+
+RECORD = AuditRecord(
+    event="patient-record",
+    username="gp1",
+    role="gp",
+    organisation_ods="Y90001",
+    action="read",
+    outcome="allowed",
+    reason="registered at the user's practice",
+    resource_type="Observation",
+    resource_id="obs-1",
+    patient_nhs_number="9990000018",
+    request_id="r1",
+)
+
+
+def write(session: Session, count: int) -> list[dict]:
+    rows = [append(session, replace(RECORD, resource_id=f"obs-{i}")) for i in range(count)]
+    session.flush()
+    return rows
+
+
+def test_entries_chain_from_the_genesis_hash(session: Session) -> None:
+    rows = write(session, 3)
+    assert rows[0]["prev_hash"] == GENESIS_HASH
+    assert [r["prev_hash"] for r in rows[1:]] == [r["hash"] for r in rows[:-1]]
+    assert [r["seq"] for r in rows] == [1, 2, 3]
+    assert all(r["hash"] == entry_hash(r) for r in rows)
+    report = verify(session)
+    assert report.is_intact and report.entries == 3 and report.last_hash == rows[-1]["hash"]
+
+
+def test_an_empty_log_is_intact(session: Session) -> None:
+    report = verify(session)
+    assert report.is_intact and report.entries == 0 and report.last_hash == GENESIS_HASH
+
+
+def test_an_edited_entry_is_reported(session: Session) -> None:
+    write(session, 4)
+    session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(reason="nothing to see"))
+    report = verify(session)
+    assert not report.is_intact
+    assert report.broken_seq == 2
+    assert report.problem == "entry 2 was altered: its content does not match its hash"
+    assert report.entry is not None and report.entry["reason"] == "nothing to see"
+
+
+def test_an_edited_entry_with_a_recomputed_hash_breaks_the_next_link(session: Session) -> None:
+    write(session, 4)
+    row = dict(session.execute(select(AuditEntry.__table__).where(AuditEntry.seq == 2)).mappings().one())
+    row["username"] = "someone-else"
+    session.execute(
+        update(AuditEntry).where(AuditEntry.seq == 2).values(username=row["username"], hash=entry_hash(row))
+    )
+    report = verify(session)
+    assert report.broken_seq == 3
+    assert "does not follow entry 2" in (report.problem or "")
+
+
+def test_a_deleted_entry_is_reported(session: Session) -> None:
+    write(session, 4)
+    session.execute(delete(AuditEntry).where(AuditEntry.seq == 2))
+    report = verify(session)
+    assert report.broken_seq == 3
+    assert report.problem == "entry 2 is missing (deleted); the next entry is 3"
+
+
+def test_a_deleted_tail_is_reported_against_the_head(session: Session) -> None:
+    write(session, 4)
+    session.execute(delete(AuditEntry).where(AuditEntry.seq == 4))
+    report = verify(session)
+    assert report.broken_seq == 4
+    assert "the tail was removed" in (report.problem or "")
+
+
+def test_reordered_entries_are_reported(session: Session) -> None:
+    write(session, 4)
+    # Swap entries 2 and 3 by renumbering them (through a free number, as the number is the key).
+    session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(seq=1000))
+    session.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(seq=2))
+    session.execute(update(AuditEntry).where(AuditEntry.seq == 1000).values(seq=3))
+    report = verify(session)
+    assert report.broken_seq == 2
+    assert not report.is_intact
+
+
+def test_a_forked_chain_is_impossible(session: Session) -> None:
+    first = write(session, 1)[0]
+    forged = {**first, "seq": 2, "entry_id": uuid.uuid4().hex, "hash": "f" * 64}
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), session.begin_nested():
+        session.execute(AuditEntry.__table__.insert().values(forged))
+
+
+def test_the_head_follows_the_newest_entry(session: Session) -> None:
+    rows = write(session, 2)
+    assert session.execute(select(AuditHead.seq, AuditHead.hash)).one() == (2, rows[-1]["hash"])
+
+
+fields = st.sampled_from(
+    [
+        "username",
+        "role",
+        "organisation_ods",
+        "action",
+        "resource_type",
+        "resource_id",
+        "patient_nhs_number",
+        "outcome",
+        "reason",
+        "request_id",
+        "event",
+    ]
+)
+
+
+@given(fields, st.text(min_size=1, max_size=20))
+def test_changing_any_recorded_field_changes_the_hash(field: str, value: str) -> None:
+    row = {
+        **RECORD.__dict__,
+        "seq": 7,
+        "entry_id": "e" * 32,
+        "prev_hash": "a" * 64,
+        "recorded_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "source_address": None,
+    }
+    changed = {**row, field: value}
+    if changed[field] != row[field]:
+        assert entry_hash(changed) != entry_hash(row)
+
+
+def test_the_canonical_form_is_stable_and_sorted() -> None:
+    row = {
+        **RECORD.__dict__,
+        "seq": 1,
+        "entry_id": "e" * 32,
+        "prev_hash": GENESIS_HASH,
+        "recorded_at": datetime(2026, 1, 1, 9, 30, tzinfo=UTC),
+        "source_address": None,
+        "hash": "ignored",
+    }
+    form = canonical_form(row).decode()
+    assert form.startswith('{"action":"read","break_glass":false,"entry_id":"eeee')
+    assert '"recorded_at":"2026-01-01T09:30:00.000000Z"' in form
+    assert "ignored" not in form
+
+
+@pytest.fixture
+def committed_engine(engine: Engine, tmp_path) -> Iterator[Engine]:
+    """A database of the test's backend whose commits are real (for concurrent writers), dropped after."""
+    if engine.dialect.name == "sqlite":
+        fresh = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
+        upgrade(fresh)
+        yield fresh
+        fresh.dispose()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = engine.url.render_as_string(hide_password=False)
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    fresh = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade(fresh)
+        yield fresh
+    finally:
+        fresh.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_concurrent_writers_never_fork_the_chain(committed_engine: Engine) -> None:
+    sessions = session_factory(committed_engine)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(10):
+                with transaction(sessions) as s:
+                    append(s, replace(RECORD, resource_id=f"w{n}-{i}"))
+                    append(s, replace(RECORD, resource_id=f"w{n}-{i}b"))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with transaction(sessions) as s:
+        report = verify(s)
+    assert report.is_intact and report.entries == 80
+    assert audit.ADVISORY_LOCK_KEY < 2**63
+
+
+def test_a_refusal_survives_the_rollback_of_a_real_transaction(committed_engine: Engine) -> None:
+    """The production path: sessions bound to an engine, the request's transaction rolled back."""
+    sessions = session_factory(committed_engine)
+    refusal = replace(RECORD, outcome="refused", reason="no legitimate relationship")
+    with sessions() as request_session:
+        append(request_session, replace(RECORD, resource_id="read-before"))
+        audit.append_refusal(request_session, refusal)
+        request_session.rollback()
+    with transaction(sessions) as s:
+        rows = s.execute(select(AuditEntry.outcome, AuditEntry.resource_id).order_by(AuditEntry.seq)).all()
+        assert rows == [("refused", "obs-1")]
+        assert verify(s).is_intact
