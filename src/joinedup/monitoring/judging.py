@@ -1,0 +1,205 @@
+"""Run the rules for every stay a batch of readings touched, keep the NEWS2 trace, and raise, update or
+clear alerts; held readings raise a review alert and are never scored. Used only by monitoring.ingest and
+monitoring.service; adds and flushes, never commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from joinedup.monitoring import alerts, evaluation, plans
+from joinedup.monitoring.models import MonitoringPlan, News2Record, Reading
+from joinedup.monitoring.news2_set import SET_WINDOW, HonestNews2
+from joinedup.monitoring.rules import Finding
+from joinedup.wards.schemas import AdmissionRead
+
+if TYPE_CHECKING:
+    from joinedup.monitoring.ingest import Accepted
+
+SCORED = ("scored", "released")
+WEIGHT_LOOKBACK = timedelta(days=14)
+HELD_RULE = "review.held_reading"
+
+
+def latest_by_parameter(
+    session: Session, admission_ids: Sequence[str]
+) -> dict[str, dict[str, tuple[datetime, float | str]]]:
+    """Each stay's latest scored reading of each parameter (ACVPU as its letter)."""
+    found: dict[str, dict[str, tuple[datetime, float | str]]] = defaultdict(dict)
+    if not admission_ids:
+        return found
+    newest = (
+        select(Reading.admission_id, Reading.parameter, func.max(Reading.effective_at).label("at"))
+        .where(Reading.admission_id.in_(list(admission_ids)), Reading.status.in_(SCORED))
+        .group_by(Reading.admission_id, Reading.parameter)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Reading.admission_id, Reading.parameter, Reading.effective_at, Reading.value, Reading.value_text
+        )
+        .join(
+            newest,
+            and_(
+                Reading.admission_id == newest.c.admission_id,
+                Reading.parameter == newest.c.parameter,
+                Reading.effective_at == newest.c.at,
+            ),
+        )
+        .where(Reading.status.in_(SCORED))
+    )
+    for admission_id, parameter, at, value, text in rows:
+        found[admission_id][parameter] = (at, text if text is not None else float(value or 0.0))
+    return found
+
+
+def _weights(
+    session: Session, admission_ids: Sequence[str], now: datetime
+) -> dict[str, list[tuple[datetime, float]]]:
+    found: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    if admission_ids:
+        rows = session.execute(
+            select(Reading.admission_id, Reading.effective_at, Reading.value).where(
+                Reading.admission_id.in_(list(admission_ids)),
+                Reading.parameter == "body_weight",
+                Reading.status.in_(SCORED),
+                Reading.effective_at >= now - WEIGHT_LOOKBACK,
+            )
+        )
+        for admission_id, at, value in rows:
+            found[admission_id].append((at, float(value or 0.0)))
+    return found
+
+
+def judge(session: Session, stored: Sequence[tuple[Accepted, str]], *, now: datetime) -> dict[str, list[str]]:
+    """Judge every stay these newly stored readings belong to; the changed alert ids per stay."""
+    stays: dict[str, AdmissionRead] = {}
+    arrived: dict[str, set[str]] = defaultdict(set)
+    held: dict[str, list[Accepted]] = defaultdict(list)
+    earliest: dict[str, datetime] = {}
+    for item, _ in stored:
+        stays[item.admission.id] = item.admission
+        if item.is_held:
+            held[item.admission.id].append(item)
+        else:
+            arrived[item.admission.id].add(item.parameter)
+            at = item.reading.effective_at
+            earliest[item.admission.id] = min(at, earliest.get(item.admission.id, at))
+    changed = rejudge(session, [stays[i] for i in arrived], now=now, arrived=arrived, earliest=earliest)
+    existing = alerts.open_alerts(session, held)
+    for stay_id, items in held.items():
+        rules = plans.patient_rules(session, [stay_id])[stay_id].rules
+        changed[stay_id] += alerts.apply_findings(
+            session,
+            admission_id=stay_id,
+            team_id=stays[stay_id].ward_id,
+            nhs_number=stays[stay_id].nhs_number,
+            findings=[_held_finding(items, rules.version_id)],
+            is_judged=lambda _rule: False,
+            existing=existing,
+            now=now,
+        )
+    session.flush()
+    return changed
+
+
+def _held_finding(items: Sequence[Accepted], version: str) -> Finding:
+    reasons = "; ".join(i.validated.review_reason or "" for i in items if i.validated)
+    latest = max(i.reading.effective_at for i in items)
+    return Finding(HELD_RULE, "review", f"Reading held for review, not scored: {reasons}", latest, version)
+
+
+def rejudge(
+    session: Session,
+    stays: Iterable[AdmissionRead],
+    *,
+    now: datetime,
+    arrived: dict[str, set[str]] | None = None,
+    earliest: dict[str, datetime] | None = None,
+) -> dict[str, list[str]]:
+    """Run each stay's pathway rules on its latest scored readings (after new readings or a changed plan)."""
+    by_id = {s.id: s for s in stays}
+    changed: dict[str, list[str]] = defaultdict(list)
+    if not by_id:
+        return changed
+    ids = sorted(by_id)
+    stay_plans = plans.plans_for(session, by_id.values())
+    rules = plans.patient_rules(session, ids)
+    latest = latest_by_parameter(session, ids)
+    weights = _weights(session, [i for i in ids if by_id[i].pathway == "heart-failure"], now)
+    existing = alerts.open_alerts(session, ids)
+    for stay_id in ids:
+        stay, plan, patient = by_id[stay_id], stay_plans[stay_id], rules[stay_id]
+        _fill_baselines(plan, latest[stay_id])
+        readings = evaluation.PatientReadings(
+            pathway=stay.pathway,
+            rules=patient.rules,
+            on_oxygen=plan.on_oxygen,
+            spo2_scale=patient.spo2_scale,
+            baseline_spo2=plan.baseline_spo2,
+            baseline_news2=plan.baseline_news2,
+            expected_every_hours=plan.expected_every_hours,
+            latest=latest[stay_id],
+            weights_kg=tuple(weights.get(stay_id, ())),
+            spo2_percent=_latest_spo2(latest[stay_id]),
+        )
+        news2, findings = evaluation.evaluate(readings, now)
+        if news2 is not None:
+            _trace(session, stay_id, news2, patient.rules.version_id, (earliest or {}).get(stay_id))
+            if plan.baseline_news2 is None and not news2.is_partial:
+                plan.baseline_news2 = news2.value
+        quiet = {f"missed_readings.{p}" for p in (arrived or {}).get(stay_id, ())}
+
+        def is_judged(rule_id: str, pathway: str = stay.pathway, quiet: set[str] = quiet) -> bool:
+            return evaluation.is_judged_by(pathway, rule_id) or rule_id in quiet
+
+        changed[stay_id] += alerts.apply_findings(
+            session,
+            admission_id=stay_id,
+            team_id=stay.ward_id,
+            nhs_number=stay.nhs_number,
+            findings=findings,
+            is_judged=is_judged,
+            existing=existing,
+            now=now,
+        )
+    session.flush()
+    return changed
+
+
+def _latest_spo2(latest: dict[str, tuple[datetime, float | str]]) -> tuple[tuple[datetime, float], ...]:
+    found = latest.get("spo2")
+    return () if found is None or isinstance(found[1], str) else ((found[0], found[1]),)
+
+
+def _fill_baselines(plan: MonitoringPlan, latest: dict[str, tuple[datetime, float | str]]) -> None:
+    """A stay's baseline SpO2 is its first SpO2 reading unless one was recorded (COVID Oximetry @home)."""
+    spo2 = latest.get("spo2")
+    if plan.baseline_spo2 is None and spo2 is not None and not isinstance(spo2[1], str):
+        plan.baseline_spo2 = spo2[1]
+
+
+def _trace(
+    session: Session, stay_id: str, news2: HonestNews2, version: str, earliest_new: datetime | None
+) -> None:
+    """Keep a NEWS2 row when the latest set includes a reading that just arrived."""
+    if earliest_new is None or earliest_new < news2.taken_at - SET_WINDOW:
+        return
+    session.add(
+        News2Record(
+            admission_id=stay_id,
+            taken_at=news2.taken_at,
+            value=news2.value,
+            is_complete=not news2.is_partial,
+            missing=",".join(news2.scored.missing),
+            risk=news2.risk,
+            spo2_scale=news2.scored.spo2_scale,
+            rule_set_version=version,
+        )
+    )
