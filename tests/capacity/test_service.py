@@ -66,3 +66,12 @@ def test_occupancy_history_by_setting(pools: Session) -> None:
     history = service.occupancy_history(pools, start=DAY, end=DAY)
     assert history["acute"] == [(DAY, 900, 1000)]
     assert history["virtual"] == [(DAY, 128, 256)]
+
+
+def test_live_state_counts_virtual_beds_from_the_caseload_not_the_census(pools: Session) -> None:
+    # The census says 200 on the virtual hospital; with nobody admitted to a virtual ward, the caseload says 0.
+    service.record_census(pools, census=census(("lri-acute", 950), ("llr-virtual", 200)), reported_by="t")
+    state = service.live_bed_state(pools, on=DAY)
+    virtual = next(p for s in state.sites for p in s.pools if p.id == "llr-virtual")
+    assert virtual.occupied == 0
+    assert state.occupied == 950

@@ -35,4 +35,4 @@ def post_census(census: CensusCreate, session: DbSession, user: CurrentUser) -> 
 @router.get("/state", response_model=BedState, responses=ERRORS)
 def get_state(session: DbSession, user: CurrentUser, on: date | None = Query(None)) -> BedState:
     """Beds, occupancy and OPEL-style level of every pool, site and the system on a day (default today)."""
-    return service.bed_state(session, on=on or date.today())
+    return service.live_bed_state(session, on=on or date.today())

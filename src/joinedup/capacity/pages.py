@@ -22,7 +22,7 @@ def capacity_page(
 ) -> HTMLResponse:
     """Live bed state of the whole system on a day (default today)."""
     day = on or date.today()
-    state = service.bed_state(session, on=day)
+    state = service.live_bed_state(session, on=day)
     history = service.occupancy_history(session, start=day - timedelta(days=TREND_DAYS - 1), end=day)
     trend = [
         {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from joinedup.capacity.models import CensusEntry
 from joinedup.capacity.schemas import BedState, CensusCreate, CensusResult, PoolState, SiteState
 from joinedup.errors import Invalid
 from joinedup.registry import service as registry
+from joinedup.wards import service as wards
 
 # A census older than this is not shown as today's occupancy.
 CENSUS_VALID_DAYS = 1
@@ -50,6 +51,12 @@ def record_census(session: Session, *, census: CensusCreate, reported_by: str) -
         entry.reported_at = now
     session.flush()
     return CensusResult(date=census.date, stored=len(census.pools))
+
+
+def live_bed_state(session: Session, *, on: date) -> BedState:
+    """The bed state with virtual-ward pools counted from their caseload (the census covers the rest)."""
+    at = datetime.combine(on, time.max, tzinfo=UTC)
+    return bed_state(session, on=on, extra_occupied=wards.occupied_by_pool(session, at=at))
 
 
 def latest_census(session: Session, *, on: date) -> dict[str, CensusEntry]:
