@@ -23,6 +23,7 @@ def serve(
 def demo(
     port: int = typer.Option(8000, help="Port to serve the demo on."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Build the demo database and stop."),
+    no_devices: bool = typer.Option(False, "--no-devices", help="Do not simulate home devices over MQTT."),
 ) -> None:
     """Build a fresh LLR demo at JOINEDUP_DATABASE_URL (default SQLite) and serve it."""
     from joinedup.demo.build import build_demo
@@ -32,4 +33,8 @@ def demo(
     build_demo(settings.database_url, report=lambda line: typer.echo(f"  {line}", err=True))
     typer.echo(f"demo ready: http://127.0.0.1:{port}/")
     if not no_serve:
+        if not no_devices:
+            from joinedup.demo.devices import start_devices
+
+            typer.echo(f"  devices: {start_devices(settings.database_url)}", err=True)
         serve(port=port, host="127.0.0.1")
