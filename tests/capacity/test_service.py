@@ -69,7 +69,7 @@ def test_occupancy_history_by_setting(pools: Session) -> None:
 
 
 def test_live_state_counts_virtual_beds_from_the_caseload_not_the_census(pools: Session) -> None:
-    # The census says 200 on the virtual hospital; with nobody admitted to a virtual ward, the caseload says 0.
+    # The census says 200 on the virtual hospital; with nobody on a virtual ward, the caseload says 0.
     service.record_census(pools, census=census(("lri-acute", 950), ("llr-virtual", 200)), reported_by="t")
     state = service.live_bed_state(pools, on=DAY)
     virtual = next(p for s in state.sites for p in s.pools if p.id == "llr-virtual")
