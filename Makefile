@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml package.json
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	touch $(STAMP)
 
+# Debian tools the tests drive: Chromium for pages; curl and jq for the documented API examples.
 browser:
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@(test -x /usr/bin/chromium && command -v jq >/dev/null && command -v curl >/dev/null) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium jq curl >/dev/null)
 
 demo: install
 	$(BIN)/joinedup demo

@@ -1,0 +1,1 @@
+"""The FHIR R4 REST surface: routing, search, bundles, OperationOutcome, CapabilityStatement."""

@@ -1,0 +1,173 @@
+"""How search parameter values are read out of FHIR resources: a small FHIRPath subset over plain JSON.
+
+Each extractor returns index values (Token, Ref, DateRange, folded str, Quantity) for one element path.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from joinedup.fhir.datetimes import DateRange, parse_range, period_range
+
+ParamKind = Literal["token", "reference", "date", "string", "quantity"]
+Resource = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Token:
+    system: str | None
+    code: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    target_type: str
+    target_id: str
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    system: str | None
+    code: str | None
+
+
+IndexValue = Token | Ref | DateRange | str | Quantity
+Extractor = Callable[[Resource], list[IndexValue]]
+
+
+def elements(value: Any, path: str) -> Iterator[Any]:
+    """Every value at a dotted `path` below `value`, stepping through lists (a small FHIRPath subset)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from elements(item, path)
+        return
+    if not path:
+        if value is not None:
+            yield value
+        return
+    if not isinstance(value, Mapping):
+        return
+    head, _, rest = path.partition(".")
+    yield from elements(value.get(head), rest)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: FHIR string search matches 'Zoë' when asked for 'zoe'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def parse_reference(text: str) -> Ref | None:
+    """`Type/id` (or an absolute URL ending so, or with `/_history/n`) as a Ref; None for other forms."""
+    if not isinstance(text, str) or text.startswith(("#", "urn:")):
+        return None
+    parts = text.split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        parts = parts[:-2]
+    if len(parts) < 2 or not parts[-2][:1].isupper() or not parts[-1]:
+        return None
+    return Ref(parts[-2], parts[-1])
+
+
+def codeable(path: str) -> Extractor:
+    def extract(resource: Resource) -> list[IndexValue]:
+        return [
+            Token(coding.get("system"), str(coding["code"]))
+            for coding in elements(resource, f"{path}.coding")
+            if isinstance(coding, Mapping) and coding.get("code") is not None
+        ]
+
+    return extract
+
+
+def coding(path: str) -> Extractor:
+    def extract(resource: Resource) -> list[IndexValue]:
+        return [
+            Token(c.get("system"), str(c["code"]))
+            for c in elements(resource, path)
+            if isinstance(c, Mapping) and c.get("code") is not None
+        ]
+
+    return extract
+
+
+def identifier(path: str) -> Extractor:
+    def extract(resource: Resource) -> list[IndexValue]:
+        return [
+            Token(i.get("system"), str(i["value"]))
+            for i in elements(resource, path)
+            if isinstance(i, Mapping) and i.get("value") is not None
+        ]
+
+    return extract
+
+
+def code(path: str) -> Extractor:
+    def extract(resource: Resource) -> list[IndexValue]:
+        return [Token(None, str(v)) for v in elements(resource, path) if isinstance(v, str)]
+
+    return extract
+
+
+def reference(path: str) -> Extractor:
+    def extract(resource: Resource) -> list[IndexValue]:
+        refs = (
+            parse_reference(r.get("reference", ""))
+            for r in elements(resource, path)
+            if isinstance(r, Mapping)
+        )
+        return [r for r in refs if r is not None]
+
+    return extract
+
+
+def date(path: str) -> Extractor:
+    def extract(resource: Resource) -> list[IndexValue]:
+        return [parse_range(v) for v in elements(resource, path) if isinstance(v, str)]
+
+    return extract
+
+
+def period(path: str) -> Extractor:
+    def extract(resource: Resource) -> list[IndexValue]:
+        return [
+            period_range(p.get("start"), p.get("end"))
+            for p in elements(resource, path)
+            if isinstance(p, Mapping)
+        ]
+
+    return extract
+
+
+def choice_date(prefix: str) -> Extractor:
+    """A dateTime, instant or Period choice element such as Observation.effective[x]."""
+
+    def extract(resource: Resource) -> list[IndexValue]:
+        values: list[IndexValue] = []
+        for suffix in ("DateTime", "Instant"):
+            values += date(prefix + suffix)(resource)
+        return values + period(prefix + "Period")(resource)
+
+    return extract
+
+
+def string(*paths: str) -> Extractor:
+    def extract(resource: Resource) -> list[IndexValue]:
+        return [fold(v) for p in paths for v in elements(resource, p) if isinstance(v, str) and v.strip()]
+
+    return extract
+
+
+def quantity(path: str) -> Extractor:
+    def extract(resource: Resource) -> list[IndexValue]:
+        return [
+            Quantity(float(q["value"]), q.get("system"), q.get("code") or q.get("unit"))
+            for q in elements(resource, path)
+            if isinstance(q, Mapping) and isinstance(q.get("value"), int | float)
+        ]
+
+    return extract
