@@ -104,6 +104,15 @@ def test_update_with_if_match_then_vread_and_history(client: TestClient, as_user
     ] == ["2", "1"]
 
 
+def test_vread_of_a_non_ascii_digit_version_is_404_not_500(client: TestClient, as_user: Headers) -> None:
+    # "²" passes str.isdigit() but int() refuses it; found by schemathesis.
+    h = as_user("gp-a")
+    pid = create_patient(client, h)
+    answer = client.get(f"{BASE}/Patient/{pid}/_history/²", headers=h)
+    assert answer.status_code == 404
+    assert answer.json()["resourceType"] == "OperationOutcome"
+
+
 def test_delete_then_read_is_410(client: TestClient, as_user: Headers) -> None:
     h = as_user("gp-a")
     pid = create_patient(client, h)

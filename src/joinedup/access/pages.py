@@ -249,7 +249,7 @@ def audit_page(
         except ValueError:
             errors |= _error(name, "Enter a real date, for example 2026-03-31")
     digits = nhs_number.replace(" ", "")
-    if digits and not (digits.isdigit() and len(digits) == 10):
+    if digits and not (digits.isascii() and digits.isdigit() and len(digits) == 10):
         errors |= _error("nhs_number", "An NHS number has 10 digits")
     if outcome not in ("", "allowed", "refused"):
         errors |= _error("outcome", "Choose allowed, refused or any")

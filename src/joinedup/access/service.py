@@ -213,7 +213,7 @@ def break_glass(
     if not reason.strip():
         raise Invalid("reason: say why you need to see this record now")
     digits = nhs_number.replace(" ", "")
-    if not (digits.isdigit() and len(digits) == 10):
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 10):
         raise Invalid("nhs_number: an NHS number has 10 digits")
     authorise(
         session, principal=principal, action="read", resource_type="Patient",

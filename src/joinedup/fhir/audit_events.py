@@ -114,7 +114,7 @@ def search(session: Session, actor: Actor, pairs: Sequence[tuple[str, str]], bas
 
 def _number(given: dict[str, list[str]], name: str, default: int) -> int:
     raw = given.get(name, [str(default)])[-1]
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise BadRequest(f"{name}: {raw!r} is not a whole number")
     return max(1 if name == "_count" else 0, int(raw))
 

@@ -53,7 +53,7 @@ def read(session: Session, actor: Actor, resource_type: str, resource_id: str) -
 
 def vread(session: Session, actor: Actor, resource_type: str, resource_id: str, version_id: str) -> Answer:
     """GET [base]/[type]/[id]/_history/[vid]"""
-    if not version_id.isdigit():
+    if not (version_id.isascii() and version_id.isdigit()):
         raise NotFound(f"{resource_type}/{resource_id} has no version {version_id!r} (versions are numbers)")
     found = record.vread(
         session,

@@ -207,7 +207,7 @@ def _criterion(resource_type: str, key: str, raw: str) -> Criterion:
 
 
 def _integer(name: str, raw: str, low: int, high: int) -> int:
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise BadRequest(f"{name}: {raw!r} is not a whole number")
     return max(low, min(int(raw), high))
 

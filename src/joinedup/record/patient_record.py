@@ -82,7 +82,8 @@ def summarise(patient: dict[str, Any]) -> PatientSummary:
 
 
 def _is_nhs_number_like(text: str) -> bool:
-    return text.replace(" ", "").isdigit()
+    compact = text.replace(" ", "")
+    return compact.isascii() and compact.isdigit()
 
 
 def find_patients(session: Session, *, actor: Actor, text: str) -> list[PatientSummary]:
