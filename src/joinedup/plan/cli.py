@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from joinedup.errors import Invalid
 from joinedup.plan import loading, queueing, results, runner
 from joinedup.plan.compiled import compile_scenario
 from joinedup.plan.loading import RegistryBedPool
+from joinedup.settings import get_settings
 
 app = typer.Typer(
     help="Plan capacity: simulate scenarios of the system's beds, compare them, size a pool.",
@@ -170,7 +170,7 @@ def _registry_lookup(on: date) -> Sequence[RegistryBedPool]:
 def _replicate(
     compiled: Any, replications: int, seed: int, dask: str | None, workers: int | None, quiet: bool
 ) -> results.Run:
-    address = dask or os.environ.get("JOINEDUP_DASK_SCHEDULER") or None
+    address = dask or get_settings().dask_scheduler
     if quiet:
         return runner.run(compiled, replications, seed, workers=workers, dask_address=address)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
