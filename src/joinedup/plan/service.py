@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from joinedup.errors import Invalid, NotFound
-from joinedup.plan import loading, results, runner
+from joinedup.plan import loading, report, results, runner
 from joinedup.plan.compiled import compile_scenario
 from joinedup.plan.models import PlanRun
 from joinedup.plan.scenario import Scenario, ScenarioInvalid
@@ -131,8 +131,6 @@ def execute_run(sessions: sessionmaker[Session], run_id: str, *, dask_address: s
 
 def render_report(outcome: results.Run) -> str:
     """The self-contained HTML report of a run."""
-    from joinedup.plan import report
-
     return report.render(outcome)
 
 

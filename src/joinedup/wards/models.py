@@ -6,33 +6,12 @@ episode of care and care team live in the shared record (referred to by FHIR id)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Dialect, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from joinedup.db import Base
-
-
-class UtcInstant(TypeDecorator[datetime]):
-    """An instant stored as naive UTC on both backends and read back timezone-aware."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"instant {value.isoformat()} has no timezone")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC)
+from joinedup.db import Base, UtcInstant
 
 
 class Admission(Base):
