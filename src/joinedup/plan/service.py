@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -143,7 +143,3 @@ def compare_summaries(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, An
         pa, pb = pools_a.get(pool_id), pools_b.get(pool_id)
         rows.append({"id": pool_id, "a": pa, "b": pb})
     return rows
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
