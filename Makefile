@@ -31,7 +31,8 @@ demo: install
 	$(BIN)/joinedup demo
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench migrations
 	$(BIN)/lint-imports
 
 typecheck: install

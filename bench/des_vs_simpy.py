@@ -87,10 +87,14 @@ def main() -> None:
     simpy_seconds = time.perf_counter() - started
     joinedup_rate, simpy_rate = joinedup_stays / joinedup_seconds, simpy_stays / simpy_seconds
     print(f"load average: {os.getloadavg()[0]:.1f} (other work on the machine lowers both rates)")
-    print(f"joinedup: {args.replications} replications, {args.workers} workers, {joinedup_stays:,.0f} stays "
-          f"in {joinedup_seconds:.2f} s: {joinedup_rate:,.0f} stays/s")
-    print(f"simpy: {args.simpy_replications} replications, 1 process, {simpy_stays:,} stays in "
-          f"{simpy_seconds:.2f} s: {simpy_rate:,.0f} stays/s")
+    print(
+        f"joinedup: {args.replications} replications, {args.workers} workers, {joinedup_stays:,.0f} stays "
+        f"in {joinedup_seconds:.2f} s: {joinedup_rate:,.0f} stays/s"
+    )
+    print(
+        f"simpy: {args.simpy_replications} replications, 1 process, {simpy_stays:,} stays in "
+        f"{simpy_seconds:.2f} s: {simpy_rate:,.0f} stays/s"
+    )
     print(f"ratio: {joinedup_rate / simpy_rate:.1f}")
 
 

@@ -31,7 +31,6 @@ def test_unknown_command_exits_non_zero_with_one_line() -> None:
     assert "no-such-command" in result.stderr
 
 
-
 def test_a_command_exit_code_reaches_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
     import typer
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
-from types import ModuleType
 
 import typer
 
+from joinedup.areas import optional_module
 from joinedup.errors import JoinedupError
 
 app = typer.Typer(
@@ -28,6 +27,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("voice", "joinedup.voice.cli"),
     ("wards", "joinedup.wards.cli"),
     ("monitoring", "joinedup.monitoring.cli"),
+    ("discharge", "joinedup.discharge.cli"),
 )
 
 # (command, module exposing a function of that name): top-level commands owned by an area.
@@ -37,22 +37,13 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _module(name: str) -> ModuleType | None:
-    """The module `name`, or None while that area is not installed (tests/test_cli.py requires them all)."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not name.startswith(exc.name):
-            raise
-        return None
-
-
 def _register() -> None:
+    """Add every area's commands, skipping an area not installed yet (tests/test_cli.py requires them all)."""
     for name, module_name in SUBCOMMANDS:
-        if (module := _module(module_name)) is not None:
+        if (module := optional_module(module_name)) is not None:
             app.add_typer(module.app, name=name)
     for name, module_name, attr in COMMANDS:
-        if (module := _module(module_name)) is not None:
+        if (module := optional_module(module_name)) is not None:
             app.command(name)(getattr(module, attr))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,6 +14,8 @@ from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from joinedup.areas import optional_module
 
 # Every area's tables; migrations and tests import these so Base.metadata knows every table.
 MODEL_MODULES = (
@@ -73,12 +74,8 @@ class Base(DeclarativeBase):
 def load_models() -> None:
     """Import every area's models that exists, so Base.metadata is complete."""
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # Only an absent area is skipped; a broken import inside an area still fails loudly.
-            if exc.name is None or not name.startswith(exc.name):
-                raise
+        # Only an absent area is skipped; a broken import inside an area still fails loudly.
+        optional_module(name)
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

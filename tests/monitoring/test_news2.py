@@ -43,16 +43,65 @@ def only_component(result: News2Score, name: str) -> int:
 RESPIRATION_RATE = [(0, 3), (8, 3), (9, 1), (11, 1), (12, 0), (20, 0), (21, 2), (24, 2), (25, 3), (60, 3)]
 SPO2_SCALE_1 = [(0, 3), (91, 3), (92, 2), (93, 2), (94, 1), (95, 1), (96, 0), (100, 0)]
 SYSTOLIC_BP = [(0, 3), (90, 3), (91, 2), (100, 2), (101, 1), (110, 1), (111, 0), (219, 0), (220, 3), (300, 3)]
-PULSE = [(0, 3), (40, 3), (41, 1), (50, 1), (51, 0), (90, 0), (91, 1), (110, 1), (111, 2), (130, 2), (131, 3),
-         (250, 3)]
-TEMPERATURE = [(30.0, 3), (35.0, 3), (35.1, 1), (36.0, 1), (36.1, 0), (38.0, 0), (38.1, 1), (39.0, 1),
-               (39.1, 2), (42.0, 2)]
+PULSE = [
+    (0, 3),
+    (40, 3),
+    (41, 1),
+    (50, 1),
+    (51, 0),
+    (90, 0),
+    (91, 1),
+    (110, 1),
+    (111, 2),
+    (130, 2),
+    (131, 3),
+    (250, 3),
+]
+TEMPERATURE = [
+    (30.0, 3),
+    (35.0, 3),
+    (35.1, 1),
+    (36.0, 1),
+    (36.1, 0),
+    (38.0, 0),
+    (38.1, 1),
+    (39.0, 1),
+    (39.1, 2),
+    (42.0, 2),
+]
 CONSCIOUSNESS = [("A", 0), ("C", 3), ("V", 3), ("P", 3), ("U", 3)]
 # Chart 2: SpO2 scale 2, on air and on oxygen.
-SPO2_SCALE_2_AIR = [(0, 3), (83, 3), (84, 2), (85, 2), (86, 1), (87, 1), (88, 0), (92, 0), (93, 0), (94, 0),
-                    (96, 0), (97, 0), (100, 0)]
-SPO2_SCALE_2_OXYGEN = [(0, 3), (83, 3), (84, 2), (85, 2), (86, 1), (87, 1), (88, 0), (92, 0), (93, 1),
-                       (94, 1), (95, 2), (96, 2), (97, 3), (100, 3)]
+SPO2_SCALE_2_AIR = [
+    (0, 3),
+    (83, 3),
+    (84, 2),
+    (85, 2),
+    (86, 1),
+    (87, 1),
+    (88, 0),
+    (92, 0),
+    (93, 0),
+    (94, 0),
+    (96, 0),
+    (97, 0),
+    (100, 0),
+]
+SPO2_SCALE_2_OXYGEN = [
+    (0, 3),
+    (83, 3),
+    (84, 2),
+    (85, 2),
+    (86, 1),
+    (87, 1),
+    (88, 0),
+    (92, 0),
+    (93, 1),
+    (94, 1),
+    (95, 2),
+    (96, 2),
+    (97, 3),
+    (100, 3),
+]
 
 
 @pytest.mark.parametrize(("value", "points"), RESPIRATION_RATE)
@@ -146,7 +195,13 @@ def test_values_between_chart_rows_are_rounded_half_up_to_the_chart(
 
 def test_components_have_exactly_the_seven_chart_parameters() -> None:
     assert set(score_with().components) == {
-        "respiration_rate", "spo2", "air_or_oxygen", "systolic_bp", "pulse", "consciousness", "temperature"
+        "respiration_rate",
+        "spo2",
+        "air_or_oxygen",
+        "systolic_bp",
+        "pulse",
+        "consciousness",
+        "temperature",
     }
     assert tuple(score_with().components) == PARAMETERS
 
@@ -174,8 +229,15 @@ def test_risk_bands_of_chart_3(changes: dict[str, Any], total: int, risk: str) -
 
 
 def test_the_highest_possible_score_is_20_and_high() -> None:
-    result = score(respiration_rate=30, spo2=80, on_oxygen=True, systolic_bp=80, pulse=140,
-                   consciousness="U", temperature=34.0)
+    result = score(
+        respiration_rate=30,
+        spo2=80,
+        on_oxygen=True,
+        systolic_bp=80,
+        pulse=140,
+        consciousness="U",
+        temperature=34.0,
+    )
     assert result.total == 20
     assert result.risk == "high"
 
@@ -219,25 +281,37 @@ def test_a_score_cannot_be_changed_after_it_is_made() -> None:
         result.total = 99  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("total", "has_three", "risk"), [
-    (0, False, "low"), (4, False, "low"), (3, True, "low-medium"), (4, True, "low-medium"),
-    (5, False, "medium"), (5, True, "medium"), (6, True, "medium"), (7, False, "high"), (20, True, "high"),
-])
+@pytest.mark.parametrize(
+    ("total", "has_three", "risk"),
+    [
+        (0, False, "low"),
+        (4, False, "low"),
+        (3, True, "low-medium"),
+        (4, True, "low-medium"),
+        (5, False, "medium"),
+        (5, True, "medium"),
+        (6, True, "medium"),
+        (7, False, "high"),
+        (20, True, "high"),
+    ],
+)
 def test_risk_for_follows_chart_3(total: int, has_three: bool, risk: str) -> None:
     assert risk_for(total, has_three) == risk
 
 
 # Property tests over the whole input space of the chart.
-observation_sets = st.fixed_dictionaries({
-    "respiration_rate": st.integers(0, 80),
-    "spo2": st.integers(0, 100),
-    "on_oxygen": st.booleans(),
-    "systolic_bp": st.integers(0, 300),
-    "pulse": st.integers(0, 300),
-    "consciousness": st.sampled_from(["A", "C", "V", "P", "U"]),
-    "temperature": st.integers(250, 450).map(lambda tenths: tenths / 10),
-    "spo2_scale": st.sampled_from([1, 2]),
-})
+observation_sets = st.fixed_dictionaries(
+    {
+        "respiration_rate": st.integers(0, 80),
+        "spo2": st.integers(0, 100),
+        "on_oxygen": st.booleans(),
+        "systolic_bp": st.integers(0, 300),
+        "pulse": st.integers(0, 300),
+        "consciousness": st.sampled_from(["A", "C", "V", "P", "U"]),
+        "temperature": st.integers(250, 450).map(lambda tenths: tenths / 10),
+        "spo2_scale": st.sampled_from([1, 2]),
+    }
+)
 
 
 @given(observation_sets)

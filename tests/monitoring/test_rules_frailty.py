@@ -12,8 +12,13 @@ from joinedup.monitoring.rules.thresholds import default_rule_set
 RULES = default_rule_set()
 START = datetime(2025, 2, 10, 10, 0, tzinfo=UTC)
 NORMAL: dict[str, Any] = {
-    "respiration_rate": 16, "spo2": 97, "on_oxygen": False, "systolic_bp": 120, "pulse": 70,
-    "consciousness": "A", "temperature": 37.0,
+    "respiration_rate": 16,
+    "spo2": 97,
+    "on_oxygen": False,
+    "systolic_bp": 120,
+    "pulse": 70,
+    "consciousness": "A",
+    "temperature": 37.0,
 }
 
 

@@ -180,6 +180,22 @@ BROKEN = [
         "exactly one of organisation, site, pool or team",
     ),
     (
+        "unknown staff group",
+        'team = "ics-team-1"\nstaff_group = "all"',
+        'team = "ics-team-1"\nstaff_group = "porters"',
+        'staff_group = "porters"',
+        "workforce.staff_group",
+        "'porters' is not allowed. Input should be 'nurses', 'doctors', 'allied health', 'social workers'",
+    ),
+    (
+        "negative FTE",
+        "fte = 15000.5",
+        "fte = -3.0",
+        "fte = -3.0",
+        "workforce.fte",
+        "greater than or equal to 0",
+    ),
+    (
         "date as text",
         'start = 2017-01-01\nsource = "seed 002"\n\n[[teams]]',
         'start = "first of January"\nsource = "seed 002"\n\n[[teams]]',

@@ -164,3 +164,15 @@ def test_detail_of_an_area_has_its_chain_children_and_history(loaded: Session) -
     assert [r.organisation_id for r in detail.responsibilities] == ["eastern-leicester-pct"]
     county = service.area_detail(loaded, "leicestershire")
     assert [a.id for a in county.children] == ["leicester", "rutland"]
+
+
+def test_workforce_as_of_a_day_holds_the_figures_in_effect(loaded: Session) -> None:
+    before = service.list_workforce(loaded, on=date(2016, 1, 1))
+    assert before == []
+    found = service.list_workforce(loaded, on=date(2017, 6, 1))
+    assert {(w.organisation_id, w.team_id, w.staff_group, w.fte, w.headcount) for w in found} == {
+        ("uhl", None, "all", 15000.5, None),
+        (None, "ics-team-1", "all", None, 34),
+    }
+    assert all(w.source for w in found)
+    assert service.list_workforce(loaded, on=date(2017, 6, 1), staff_group="nurses") == []

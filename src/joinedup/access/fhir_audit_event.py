@@ -26,7 +26,11 @@ ROLE_CLASS = "http://terminology.hl7.org/CodeSystem/v3-RoleClass"
 # FHIR AuditEvent.action: C create, R read, U update, D delete, E execute (BALP records a search as E).
 ACTION_CODES = {"create": "C", "read": "R", "update": "U", "delete": "D", "search": "E"}
 INTERACTIONS = {
-    "create": "create", "read": "read", "update": "update", "delete": "delete", "search": "search-type"
+    "create": "create",
+    "read": "read",
+    "update": "update",
+    "delete": "delete",
+    "search": "search-type",
 }
 LOGIN_EVENTS = {"login": ("110122", "Login"), "logout": ("110123", "Logout")}
 

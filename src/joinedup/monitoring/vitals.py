@@ -33,13 +33,20 @@ VITAL_SIGNS: dict[str, VitalSign] = {
         VitalSign("8867-4", "pulse", "Heart rate", "/min", (0, 350), (25, 250), _RANGE_SOURCE),
         VitalSign("9279-1", "respiration_rate", "Respiratory rate", "/min", (0, 100), (4, 60), _RANGE_SOURCE),
         VitalSign(
-            "59408-5", "spo2", "Oxygen saturation by pulse oximetry", "%", (0, 100), (70, 100),
+            "59408-5",
+            "spo2",
+            "Oxygen saturation by pulse oximetry",
+            "%",
+            (0, 100),
+            (70, 100),
             _RANGE_SOURCE + "; pulse oximeter accuracy is specified from 70% (ISO 80601-2-61)",
         ),
-        VitalSign("2708-6", "spo2", "Oxygen saturation in arterial blood", "%", (0, 100), (70, 100),
-                  _RANGE_SOURCE),
-        VitalSign("8480-6", "systolic_bp", "Systolic blood pressure", "mm[Hg]", (0, 350), (50, 280),
-                  _RANGE_SOURCE),
+        VitalSign(
+            "2708-6", "spo2", "Oxygen saturation in arterial blood", "%", (0, 100), (70, 100), _RANGE_SOURCE
+        ),
+        VitalSign(
+            "8480-6", "systolic_bp", "Systolic blood pressure", "mm[Hg]", (0, 350), (50, 280), _RANGE_SOURCE
+        ),
         VitalSign("8310-5", "temperature", "Body temperature", "Cel", (10, 47), (32, 43), _RANGE_SOURCE),
         VitalSign("29463-7", "body_weight", "Body weight", "kg", (0.2, 700), (25, 350), _RANGE_SOURCE),
     )
@@ -85,7 +92,9 @@ def validate_reading(code: str, value: float, unit: str) -> ValidatedReading:
     low, high = sign.possible
     if not low <= value <= high:
         raise ReadingRejected(
-            code, value, unit,
+            code,
+            value,
+            unit,
             f"{sign.display} of {value} {sign.unit} is outside the possible range {low}-{high} {sign.unit}",
         )
     plausible_low, plausible_high = sign.plausible

@@ -153,6 +153,8 @@ def _validate(
             message = "is required but missing"
         elif first["type"] == "extra_forbidden":
             message = "is not a field of " + table
+        elif first["type"] == "literal_error":
+            message = f"{first['input']!r} is not allowed. {message}"
         raise file_error(path, entry.line_of(key), f"{table}.{key}" if key else table, message) from None
     return Entry(table, index, line, key_lines, record)
 

@@ -29,6 +29,7 @@ from joinedup.registry.schemas import (
     ServiceRead,
     SiteRead,
     TeamRead,
+    WorkforceRead,
 )
 from joinedup.registry.vocabulary import kind_rank
 
@@ -154,6 +155,20 @@ def list_teams(session: Session, *, on: date, pool_id: str | None = None) -> lis
     if pool_id is not None:
         query = query.where(m.Team.pool_id == pool_id)
     return [TeamRead.model_validate(t) for t in session.scalars(query)]
+
+
+def list_workforce(session: Session, *, on: date, staff_group: str | None = None) -> list[WorkforceRead]:
+    """Staff figures in effect on `on` (of one staff group, when given), by scope and staff group."""
+    query = select(m.Workforce).where(m.Workforce.in_effect(on))
+    if staff_group is not None:
+        query = query.where(m.Workforce.staff_group == staff_group)
+    rows = [WorkforceRead.model_validate(w) for w in session.scalars(query)]
+    return sorted(rows, key=_workforce_order)
+
+
+def _workforce_order(row: WorkforceRead) -> tuple[str, str, str, str, str]:
+    scope = (row.organisation_id or "", row.site_id or "", row.pool_id or "", row.team_id or "")
+    return (*scope, row.staff_group)
 
 
 def resolve_place(session: Session, text: str) -> PlaceRead | None:

@@ -40,6 +40,7 @@ from joinedup.registry.queries import (
     list_organisations,
     list_sites,
     list_teams,
+    list_workforce,
     resolve_place,
     snapshot,
 )
@@ -51,6 +52,7 @@ from joinedup.registry.schemas import (
     OrganisationRead,
     SiteRead,
     TeamRead,
+    WorkforceRead,
 )
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "SiteRead",
     "Snapshot",
     "TeamRead",
+    "WorkforceRead",
     "area_detail",
     "bed_history",
     "diff",
@@ -84,6 +87,7 @@ __all__ = [
     "list_organisations",
     "list_sites",
     "list_teams",
+    "list_workforce",
     "load_file",
     "load_reference_data",
     "organisation_detail",

@@ -100,4 +100,3 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
     _install_error_handlers(app)
     auth.install(app)
     return app
-

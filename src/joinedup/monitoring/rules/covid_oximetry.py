@@ -36,18 +36,27 @@ def evaluate(
         findings.append(Finding(rule_id, severity, message, latest[0], rules.version_id, (latest,)))
 
     if spo2 <= thresholds.emergency_spo2_max:
-        add("covid_oximetry.spo2_low", "emergency",
+        add(
+            "covid_oximetry.spo2_low",
+            "emergency",
             f"SpO2 {spo2}% (at or below {thresholds.emergency_spo2_max}%): advise the patient to call 999 "
-            "or go to A&E now")
+            "or go to A&E now",
+        )
     elif spo2 <= thresholds.review_spo2_max:
-        add("covid_oximetry.spo2_borderline", "review",
+        add(
+            "covid_oximetry.spo2_borderline",
+            "review",
             f"SpO2 {spo2}% ({thresholds.emergency_spo2_max + 1}-{thresholds.review_spo2_max}%): "
-            "clinical review today")
+            "clinical review today",
+        )
     baseline = _as_displayed(readings[0][1] if baseline_spo2 is None else baseline_spo2)
     if baseline - spo2 >= thresholds.fall_from_baseline:
-        add("covid_oximetry.spo2_fall_from_baseline", "review",
+        add(
+            "covid_oximetry.spo2_fall_from_baseline",
+            "review",
             f"SpO2 {spo2}% has fallen {baseline - spo2} points from the patient's baseline of "
-            f"{baseline}%: clinical review today")
+            f"{baseline}%: clinical review today",
+        )
     return findings
 
 

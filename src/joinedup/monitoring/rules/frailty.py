@@ -50,11 +50,17 @@ def evaluate(scores: Sequence[ScoredSet], rules: RuleSet, baseline_news2: int | 
         add("frailty.news2_single_parameter", "urgent", f"{shown} with a 3 in one parameter: urgent response")
     baseline = baseline_news2 if baseline_news2 is not None else _first_full_total(ordered)
     if baseline is not None and at_least - baseline >= rules.frailty.rise_from_baseline:
-        add("frailty.news2_rise_from_baseline", "review",
-            f"{shown} is {at_least - baseline} above the patient's usual {baseline}: review today")
+        add(
+            "frailty.news2_rise_from_baseline",
+            "review",
+            f"{shown} is {at_least - baseline} above the patient's usual {baseline}: review today",
+        )
     if missing:
-        add("frailty.news2_incomplete", "review",
-            f"{shown}: missing {', '.join(missing)}; complete the observations")
+        add(
+            "frailty.news2_incomplete",
+            "review",
+            f"{shown}: missing {', '.join(missing)}; complete the observations",
+        )
     return findings
 
 
