@@ -200,3 +200,45 @@ def test_missed_readings_raise_one_alert_per_measure_and_clear_when_a_reading_ar
     )
     ward.session.refresh(alerts["missed_readings.spo2"])
     assert alerts["missed_readings.spo2"].cleared_at is not None
+
+
+def full_set(number: str, at: datetime, device: str, **values: float) -> list[dict]:
+    readings = {"respiration_rate": 16, "spo2": 97, "systolic_bp": 120, "pulse": 70, "temperature": 37.0}
+    readings.update(values)
+    return [observation(number, p, v, at=at, device=device) for p, v in readings.items()] + [
+        acvpu(number, "A", at=at, device=device)
+    ]
+
+
+def test_a_partial_set_never_clears_a_news2_alert_but_a_complete_one_does(ward) -> None:
+    number = ward.nhs_numbers[3]  # respiratory pathway, kit-3
+    first = NOW - timedelta(hours=5)
+    service.record_readings(
+        ward.session,
+        observations=full_set(number, first, "kit-3", respiration_rate=26, pulse=135, systolic_bp=88),
+    )
+    alert = ward.session.scalars(
+        select(Alert).where(Alert.nhs_number == number, Alert.rule_id == "news2.emergency")
+    ).one()
+    # two hours later only a normal pulse arrives: the latest set is partial and must not quieten the alert
+    service.record_readings(
+        ward.session,
+        observations=[observation(number, "pulse", 72, at=first + timedelta(hours=2), device="kit-3")],
+    )
+    ward.session.refresh(alert)
+    assert alert.cleared_at is None and alert.status == "active"
+    stay = wards.get_open_admission(ward.session, number)
+    row = caseload.caseload(ward.session, [stay], now=NOW)[0]
+    assert row.news2.is_partial and "missing" in row.news2.label() and row.alert_level == "emergency"
+    # a complete, normal set is what clears it (it stays open for a clinician to resolve)
+    service.record_readings(ward.session, observations=full_set(number, first + timedelta(hours=3), "kit-3"))
+    ward.session.refresh(alert)
+    assert alert.cleared_at is not None and alert.open_key is not None
+
+
+@pytest.mark.parametrize("reason", ["", "   ", " a "])
+def test_spo2_scale_2_without_a_reason_is_refused(reason: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="reason"):
+        Spo2ScaleDecisionCreate(spo2_scale=2, reason=reason)

@@ -104,9 +104,22 @@ def test_a_missing_parameter_never_silences_a_finding_the_rest_would_raise(
 
 
 def test_each_pathway_is_judged_by_its_own_rules() -> None:
+    full = honest_news2(at(FULL), on_oxygen=False, spo2_scale=1, now=NOW, max_age_hours=26)
     assert evaluation.is_judged_by("heart-failure", "heart_failure.weight_gain")
     assert evaluation.is_judged_by("covid-19", "covid_oximetry.spo2_low")
     assert not evaluation.is_judged_by("respiratory", "covid_oximetry.spo2_low")
-    assert evaluation.is_judged_by("frailty", "frailty.news2_urgent") and not evaluation.is_judged_by(
-        "frailty", "news2.urgent"
+    assert evaluation.is_judged_by("frailty", "frailty.news2_urgent", full)
+    assert not evaluation.is_judged_by("frailty", "news2.urgent", full)
+
+
+def test_a_partial_or_stale_set_never_judges_a_news2_rule_so_it_cannot_clear_one() -> None:
+    partial_set = {k: v for k, v in FULL.items() if k != "temperature"}
+    partial = honest_news2(at(partial_set), on_oxygen=False, spo2_scale=1, now=NOW, max_age_hours=26)
+    stale = honest_news2(
+        at(FULL, NOW - timedelta(hours=30)), on_oxygen=False, spo2_scale=1, now=NOW, max_age_hours=26
     )
+    assert partial is not None and partial.is_partial and stale is not None and stale.is_stale
+    for news2 in (partial, stale, None):
+        assert not evaluation.is_judged_by("respiratory", "news2.emergency", news2)
+        assert not evaluation.is_judged_by("frailty", "frailty.news2_rise_from_baseline", news2)
+    assert evaluation.is_judged_by("covid-19", "covid_oximetry.spo2_low", partial)

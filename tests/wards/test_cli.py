@@ -88,3 +88,69 @@ def test_rejected_readings_are_listed(database: list[str], capsys: pytest.Captur
     engine.dispose()
     code, out, _ = run(capsys, "monitoring", "rejected", "--json")
     assert code == 0 and "not on a virtual ward" in json.loads(out)[0]["reason"]
+
+
+def test_replay_and_alerts_report_print_one_json_document_and_refuse_bad_input(
+    database: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    engine = create_engine(get_settings().database_url)
+    with transaction(session_factory(engine)) as session:
+        access.create_user(session, {"username": "test-analyst", "role": "analyst"}, actor=None)
+    engine.dispose()
+    rules = tmp_path / "stricter.toml"
+    rules.write_text('name = "stricter"\nversion = "2"\n[news2]\nurgent_total = 4\nemergency_total = 6\n')
+    today = datetime.now(UTC).date().isoformat()
+    args = (
+        "monitoring",
+        "replay",
+        "--rules",
+        str(rules),
+        "--from",
+        today,
+        "--to",
+        today,
+        "--as",
+        "test-analyst",
+    )
+    code, out, _ = run(capsys, *args, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["proposed"]["version_id"] == "stricter@2" and "NOT raised" in report["note"]
+    assert report["totals"] == {"key": "all", "live": 0, "current": 0, "proposed": 0} | {
+        k: None for k in ("name", "nurses", "teams")
+    }
+    rules.write_text('name = "x"\nversion = "1"\n[news2]\nurgent_total = 30\n')
+    code, out, err = run(capsys, *args)
+    assert code != 0 and out == "" and "urgent_total" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run(capsys, *args[:3], str(tmp_path / "missing.toml"), *args[4:])
+    assert code != 0 and "cannot read rule set" in err
+    code, out, _ = run(capsys, "monitoring", "alerts-report", "--as", "test-analyst", "--json")
+    assert code == 0 and json.loads(out)["rows"] == []
+    code, out, err = run(
+        capsys, "monitoring", "alerts-report", "--as", "test-gp", "--from", today, "--to", "2000-01-01"
+    )
+    assert code != 0 and out == "" and "period" in err
+
+
+def test_rules_shows_the_rule_set_in_force_and_fails_when_its_version_was_used_for_other_thresholds(
+    database: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from joinedup.monitoring.models import RuleSetVersion
+
+    code, out, _ = run(capsys, "monitoring", "rules", "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["version_id"] == "joinedup-default@1" and shown["drift"] is None
+    engine = create_engine(get_settings().database_url)
+    with transaction(session_factory(engine)) as session:
+        session.add(
+            RuleSetVersion(
+                version_id="joinedup-default@1",
+                name="joinedup-default",
+                version="1",
+                content_sha256="0" * 64,
+                document="{}",
+                first_used_at=datetime.now(UTC),
+            )
+        )
+    engine.dispose()
+    code, _, err = run(capsys, "monitoring", "rules")
+    assert code == 1 and "give it a new version" in err

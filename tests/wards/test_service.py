@@ -177,3 +177,55 @@ def test_a_nurse_sees_only_her_own_wards_caseload(world) -> None:
     assert service.visible_wards(world.session, NURSE.principal) == {"vw-north"}
     with pytest.raises(Forbidden):
         service.check_caseload_access(world.session, actor=NURSE, ward_id="vw-small", what="test")
+
+
+def test_a_nurse_admits_a_patient_not_yet_on_her_caseload_to_her_own_ward_and_it_is_audited(world) -> None:
+    from sqlalchemy import select
+
+    from joinedup.access.models import AuditEntry
+
+    number = world.nhs_numbers[3]
+    stay = service.admit_patient(
+        world.session,
+        actor=NURSE,
+        ward_id="vw-north",
+        admission=AdmissionCreate.model_validate({"nhs_number": number, "pathway": "frailty"}),
+    )
+    assert stay.admitted_by == "test-nurse" and stay.ward_id == "vw-north"
+    # the admission is her legitimate relationship: she now reads the episode
+    record.read(
+        world.session, actor=NURSE, resource_type="EpisodeOfCare", resource_id=stay.episode_of_care_id
+    )
+    admitted = world.session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.event == "virtual-ward",
+            AuditEntry.action == "create",
+            AuditEntry.patient_nhs_number == number,
+        )
+    ).one()
+    assert admitted.username == "test-nurse" and "puts the patient on the team's caseload" in admitted.reason
+
+
+def test_a_nurse_may_not_admit_to_another_teams_ward_nor_an_unknown_patient(world) -> None:
+    from wards_world import ANALYST
+
+    data = {"nhs_number": world.nhs_numbers[3], "pathway": "frailty"}
+    with pytest.raises(Forbidden, match="own team"):
+        service.admit_patient(
+            world.session,
+            actor=OTHER_NURSE,
+            ward_id="vw-north",
+            admission=AdmissionCreate.model_validate(data),
+        )
+    with pytest.raises(Forbidden):
+        service.admit_patient(
+            world.session, actor=ANALYST, ward_id="vw-north", admission=AdmissionCreate.model_validate(data)
+        )
+    with pytest.raises(NotFound, match="no patient"):
+        service.admit_patient(
+            world.session,
+            actor=NURSE,
+            ward_id="vw-north",
+            admission=AdmissionCreate.model_validate({"nhs_number": "9434765919", "pathway": "frailty"}),
+        )
+    assert service.get_open_admission(world.session, world.nhs_numbers[3]) is None

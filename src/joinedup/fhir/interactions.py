@@ -20,6 +20,7 @@ from joinedup.fhir.outcome import Outcome, parse_etag, status_line, version_outc
 from joinedup.fhir.search_params import STORED_TYPES
 from joinedup.fhir.search_query import SearchRequest, parse_search
 from joinedup.fhir.validation import check_type
+from joinedup.monitoring import service as monitoring
 from joinedup.record import service as record
 from joinedup.record.service import Actor, Version
 
@@ -115,6 +116,11 @@ def create(
     """POST [base]/[type], conditional with If-None-Exist (200 and the match when one exists)."""
     _stored_type(resource_type, "create")
     check_type(body, resource_type, SERVED_TYPES)
+    # A device's vital sign for a patient on a virtual ward goes through monitoring, so its rules run.
+    if resource_type == "Observation" and (
+        reading := monitoring.record_fhir_observation(session, actor=actor, observation=body)
+    ):
+        return version_outcome(reading.version, base, 201 if reading.created else 200), reading.version.body
     written = record.create(
         session,
         actor=actor,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from joinedup.errors import Conflict, NotFound
+from joinedup.monitoring import rule_versions
 from joinedup.monitoring.models import Alert, AlertEvent
 from joinedup.monitoring.rules import SEVERITY_ORDER, Finding
 from joinedup.monitoring.schemas import ESCALATION_TARGETS, AlertEventRead, AlertRead
@@ -118,11 +119,13 @@ def _raise(
         status="active",
         message=finding.message[:1000],
         rule_set_version=finding.rule_set_version,
+        raised_under=finding.rule_set_version,
         raised_at=now,
         updated_at=now,
         reading_at=finding.at,
         occurrences=1,
     )
+    rule_versions.record_current(session, finding.rule_set_version, now=now)
     session.add(alert)
     _event(session, alert, "raised", now, SYSTEM, finding.message)
     return alert

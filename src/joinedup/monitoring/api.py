@@ -4,21 +4,25 @@ workflow, devices, per-patient thresholds, SpO2 scale decisions and held-reading
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from joinedup.fhir.validation import parse_json
-from joinedup.monitoring import service
+from joinedup.monitoring import alert_report, rule_replay, service
 from joinedup.monitoring.flag import bundle_of
 from joinedup.monitoring.schemas import (
     AlertAction,
     AlertRead,
+    AlertsReport,
     DeviceCreate,
     EscalationCreate,
     HeldReadingReview,
     ReadingOutcome,
+    ReplayReport,
+    ReplayRequest,
     Spo2ScaleDecisionCreate,
     ThresholdChangeCreate,
 )
@@ -79,6 +83,21 @@ def get_alerts(
         ward_id=ward_id,
         nhs_number=nhs_number,
         include_resolved=include_resolved,
+    )
+
+
+@router.get("/alerts/summary", response_model=AlertsReport, responses=ERRORS)
+def get_alerts_summary(
+    session: DbSession,
+    access: Access,
+    first: date | None = Query(None, alias="from", description="First UTC day (default: 6 days before `to`)"),
+    last: date | None = Query(None, alias="to", description="Last UTC day (default: today)"),
+    ward_id: str | None = Query(None),
+) -> AlertsReport:
+    """Time from an alert being raised to being acknowledged: median and 90th centile per team and day, and
+    the alerts still waiting (counts only)."""
+    return alert_report.alerts_report(
+        session, actor=actor_of(access), first=first, last=last, ward_id=ward_id
     )
 
 
@@ -181,3 +200,16 @@ def get_rejections(
         }
         for r in service.list_rejections(session, limit=limit)
     ]
+
+
+@router.post("/replay", response_model=ReplayReport, responses=ERRORS)
+def post_replay(request: ReplayRequest, session: DbSession, access: Access) -> ReplayReport:
+    """Replay a proposed rule set over the stored readings of some days, raising nothing: the alerts it would
+    have raised per day, team and nurse beside the current rules and the live alerts (aggregates only)."""
+    return rule_replay.replay_rules(
+        session,
+        actor=actor_of(access),
+        proposed=rule_replay.requested_rule_set(request),
+        first=request.first,
+        last=request.last,
+    )

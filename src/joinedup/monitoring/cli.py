@@ -7,14 +7,18 @@ import json
 import random
 import signal
 import time
+from datetime import datetime
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from joinedup.db import create_engine, session_factory
-from joinedup.monitoring import service, simulator
+from joinedup.errors import Invalid
+from joinedup.monitoring import alert_report, rule_replay, rule_versions, service, simulator
 from joinedup.monitoring.gateway import READINGS_TOPIC, Gateway
+from joinedup.monitoring.rules.thresholds import default_rule_set
 from joinedup.settings import get_settings
 from joinedup.wards.cli import AS_USER, actor_named, unit_of_work
 
@@ -128,3 +132,119 @@ def rejected(
     for row in rows:
         table.add_row(*row)
     Console().print(table)
+
+
+@app.command()
+def replay(
+    rules: Path = typer.Option(..., "--rules", help="A rule set (TOML); sections left out are the current."),
+    first: datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"], help="First day (UTC), YYYY-MM-DD."),
+    last: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day (UTC), inclusive."),
+    username: str = typer.Option(
+        "demo-analyst", "--as", help="The joinedup user running the replay (checked and audited)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Re-run a proposed rule set over the stored readings, raising nothing: the alerts it would have raised
+    per day, team and nurse, beside the current rules and the alerts actually raised."""
+    try:
+        text = rules.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Invalid(f"cannot read rule set {rules}: {exc.strerror or exc}") from None
+    proposed = rule_replay.proposed_rule_set(text)
+    with unit_of_work() as session:
+        report = rule_replay.replay_rules(
+            session,
+            actor=actor_named(session, username),
+            proposed=proposed,
+            first=first.date(),
+            last=last.date(),
+        )
+    if as_json:
+        typer.echo(report.model_dump_json())
+        return
+    console = Console()
+    console.print(f"[bold]{report.note}[/bold]")
+    console.print(
+        f"{report.first} to {report.last}: {report.readings} readings of {report.stays} stays; "
+        f"proposed {report.proposed.version_id} vs current {report.current.version_id}"
+    )
+    for warning in report.warnings:
+        console.print(f"[red]warning:[/red] {warning}")
+    for title, rows in (
+        ("day", report.by_day),
+        ("team", report.by_team),
+        ("nurse", report.by_nurse),
+        ("rule", report.by_rule),
+    ):
+        table = Table(title, "live", "current (replayed)", "proposed (replayed)", title=f"alerts by {title}")
+        for row in [*rows, report.totals]:
+            table.add_row(row.name or row.key, str(row.live), str(row.current), str(row.proposed))
+        console.print(table)
+
+
+@app.command("alerts-report")
+def alerts_report(
+    username: str = typer.Option(
+        "demo-analyst", "--as", help="The joinedup user asking (checked and audited)."
+    ),
+    first: datetime = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="First day (UTC)."),
+    last: datetime = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Last day (UTC), inclusive."),
+    ward: str = typer.Option(None, help="One ward (team id)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Time from alert raised to acknowledged, per team and day: median, 90th centile, still waiting."""
+    with unit_of_work() as session:
+        report = alert_report.alerts_report(
+            session,
+            actor=actor_named(session, username),
+            first=first.date() if first else None,
+            last=last.date() if last else None,
+            ward_id=ward,
+        )
+    if as_json:
+        typer.echo(report.model_dump_json())
+        return
+    table = Table(
+        "ward", "day", "raised", "acknowledged", "median min", "p90 min", "waiting", "longest wait min"
+    )
+    for row in report.rows:
+        table.add_row(
+            row.ward_name or row.ward_id,
+            row.day.isoformat() if row.day else "all days",
+            str(row.raised),
+            str(row.acknowledged),
+            "–" if row.median_minutes is None else f"{row.median_minutes:g}",
+            "–" if row.p90_minutes is None else f"{row.p90_minutes:g}",
+            str(row.not_acknowledged),
+            "–" if row.longest_wait_minutes is None else f"{row.longest_wait_minutes:g}",
+        )
+    Console().print(table)
+
+
+@app.command()
+def rules(as_json: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
+    """The rule set in force (`data/rules/current.toml`): version id, content digest and thresholds; exit 1
+    when alerts were raised under the same version id with different thresholds (give it a new version)."""
+    current = default_rule_set()
+    with unit_of_work() as session:
+        drift = rule_versions.drift(session, current)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "version_id": current.version_id,
+                    "content_sha256": current.content_digest,
+                    "rules": current.to_mapping(),
+                    "drift": drift,
+                }
+            )
+        )
+    else:
+        typer.echo(f"{current.version_id} (sha256 {current.content_digest})")
+        for section, values in current.to_mapping().items():
+            if isinstance(values, dict):
+                shown = ", ".join(f"{k}={v}" for k, v in values.items() if k != "source")
+                typer.echo(f"  {section}: {shown}")
+    if drift:
+        typer.echo(f"error: {drift}", err=True)
+        raise typer.Exit(1)

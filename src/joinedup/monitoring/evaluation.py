@@ -65,6 +65,16 @@ def evaluate(patient: PatientReadings, now: datetime) -> tuple[HonestNews2 | Non
     return news2, findings
 
 
-def is_judged_by(pathway: str, rule_id: str) -> bool:
-    """True when a reading re-judges this rule for this pathway (so a finding gone quiet has cleared)."""
+NEWS2_RULES = ("news2.", "frailty.news2_")
+"""Rules judged on the NEWS2 of the latest set."""
+
+
+def is_judged_by(pathway: str, rule_id: str, news2: HonestNews2 | None = None) -> bool:
+    """True when a reading re-judges this rule for this pathway (so a finding gone quiet has cleared).
+
+    A NEWS2 rule is re-judged only by a complete, current set: a partial or stale set can raise a NEWS2
+    alert (on what it has) but is never the reason one goes quiet.
+    """
+    if rule_id.startswith(NEWS2_RULES) and (news2 is None or news2.is_partial or news2.is_stale):
+        return False
     return rule_id.startswith(FAMILIES.get(pathway, ("news2.",)))

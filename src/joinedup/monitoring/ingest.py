@@ -23,6 +23,7 @@ from joinedup.monitoring.models import Device, Reading, RejectedReading
 from joinedup.monitoring.observations import IncomingReading, ReadingRefused, read_observation
 from joinedup.monitoring.schemas import ReadingOutcome
 from joinedup.monitoring.vitals import ReadingRejected, ValidatedReading, validate_reading
+from joinedup.record import bulk
 from joinedup.record import service as record
 from joinedup.record.service import Actor
 from joinedup.wards import service as wards
@@ -268,7 +269,7 @@ def _index(session: Session, stored: list[tuple[Accepted, str]], now: datetime) 
         }
         for item, observation_id in stored
     ]
-    session.execute(insert(Reading), rows)
+    bulk.insert_rows(session, Reading, rows)  # COPY on PostgreSQL, in the batch's transaction
 
 
 def _keep_rejections(

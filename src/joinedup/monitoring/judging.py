@@ -156,8 +156,13 @@ def rejudge(
                 plan.baseline_news2 = news2.value
         quiet = {f"missed_readings.{p}" for p in (arrived or {}).get(stay_id, ())}
 
-        def is_judged(rule_id: str, pathway: str = stay.pathway, quiet: set[str] = quiet) -> bool:
-            return evaluation.is_judged_by(pathway, rule_id) or rule_id in quiet
+        def is_judged(
+            rule_id: str,
+            pathway: str = stay.pathway,
+            quiet: set[str] = quiet,
+            news2: HonestNews2 | None = news2,
+        ) -> bool:
+            return evaluation.is_judged_by(pathway, rule_id, news2) or rule_id in quiet
 
         changed[stay_id] += alerts.apply_findings(
             session,

@@ -1,5 +1,5 @@
 """Monitoring tables: devices, the readings index, alerts and their events, per-patient thresholds, SpO2
-scale decisions, monitoring plans and rejected readings.
+scale decisions, monitoring plans, rejected readings and the rule sets alerts were raised under.
 
 Every reading itself is an Observation in the shared record; `monitoring_readings` indexes it (value,
 time, ward) so the rules and the caseload board never parse FHIR again. Admissions and teams are referred
@@ -85,7 +85,10 @@ class Alert(Base):
     severity: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
     message: Mapped[str] = mapped_column(String(1000))
+    # The rule set (name@version, plus a patient's overrides) of the latest finding; `raised_under` is the
+    # one that raised the alert and never changes (NULL only for alerts raised before it was recorded).
     rule_set_version: Mapped[str] = mapped_column(String(160))
+    raised_under: Mapped[str | None] = mapped_column(String(160), index=True)
     raised_at: Mapped[datetime] = mapped_column(UtcInstant())
     updated_at: Mapped[datetime] = mapped_column(UtcInstant())
     reading_at: Mapped[datetime] = mapped_column(UtcInstant())
@@ -188,3 +191,17 @@ class News2Record(Base):
     risk: Mapped[str] = mapped_column(String(20))
     spo2_scale: Mapped[int] = mapped_column(Integer)
     rule_set_version: Mapped[str] = mapped_column(String(160))
+
+
+class RuleSetVersion(Base):
+    """A rule set that has raised alerts: its `name@version`, content digest and whole document (JSON), so
+    any alert can be traced to, and replayed under, the exact thresholds that raised it."""
+
+    __tablename__ = "monitoring_rule_sets"
+
+    version_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    version: Mapped[str] = mapped_column(String(40))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[datetime] = mapped_column(UtcInstant())

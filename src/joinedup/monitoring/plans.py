@@ -58,6 +58,35 @@ def plans_for(session: Session, admissions: Iterable[AdmissionRead]) -> dict[str
     return plans
 
 
+def stored_plans(session: Session, admissions: Iterable[AdmissionRead]) -> dict[str, MonitoringPlan]:
+    """Each stay's plan as stored, or its pathway's defaults (not added to the session): reads only."""
+    stays = {a.id: a for a in admissions}
+    found: dict[str, MonitoringPlan] = {}
+    ids = sorted(stays)
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        found.update(
+            (p.admission_id, p)
+            for p in session.scalars(select(MonitoringPlan).where(MonitoringPlan.admission_id.in_(chunk)))
+        )
+    for stay_id, stay in stays.items():
+        if stay_id not in found:
+            found[stay_id] = MonitoringPlan(
+                admission_id=stay_id,
+                pathway=stay.pathway,
+                expected_every_hours=PATHWAYS[stay.pathway].expected_every_hours,
+                on_oxygen=False,
+                monitored_since=stay.admitted_at,
+                updated_by=SYSTEM,
+                updated_at=stay.admitted_at,
+            )
+    return found
+
+
+def with_patient_overrides(base: RuleSet, overrides: dict[str, dict[str, float]]) -> RuleSet:
+    """`base` with a patient's threshold overrides (as `PatientRules.overrides`) applied."""
+    return _with(base, overrides)
+
+
 def patient_rules(session: Session, admission_ids: Iterable[str]) -> dict[str, PatientRules]:
     """Each stay's rule set (default plus the latest value of each changed threshold) and SpO2 scale."""
     ids = sorted(set(admission_ids))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,6 +52,7 @@ class AlertRead(BaseModel):
     status: str
     message: str
     rule_set_version: str
+    raised_under: str | None = Field(None, description="The rule set (name@version) that raised the alert")
     raised_at: datetime
     updated_at: datetime
     reading_at: datetime
@@ -87,7 +88,7 @@ class EscalationCreate(BaseModel):
 class ThresholdChangeCreate(BaseModel):
     """Change one of a patient's thresholds (null: back to the rule set's), with the clinical reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     section: str = Field(description="e.g. covid_oximetry, heart_failure, news2, frailty, missed_readings")
     name: str = Field(description="e.g. emergency_spo2_max")
@@ -96,9 +97,10 @@ class ThresholdChangeCreate(BaseModel):
 
 
 class Spo2ScaleDecisionCreate(BaseModel):
-    """A clinician's decision to score SpO2 on scale 2 (hypercapnic respiratory failure) or back to 1."""
+    """A clinician's decision to score SpO2 on scale 2 (hypercapnic respiratory failure) or back to 1; the
+    reason is required (blank refused), recorded with who and when, and audited."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     spo2_scale: Literal[1, 2]
     reason: str = Field(min_length=3, max_length=500)
@@ -122,3 +124,81 @@ class HeldReadingReview(BaseModel):
 
     decision: Literal["release", "entered-in-error"]
     note: str = Field("", max_length=500)
+
+
+class ReplayCount(BaseModel):
+    """Alerts counted three ways for one day, team, nurse, rule or severity: raised live, and replayed under
+    the rules in force and under the proposed rules."""
+
+    key: str
+    live: int
+    current: int
+    proposed: int
+    name: str | None = None
+    nurses: int | None = None
+    teams: list[str] | None = None
+
+
+class ReplayRuleSet(BaseModel):
+    """A rule set as replayed: its version id, content digest and thresholds."""
+
+    version_id: str
+    content_sha256: str
+    rules: dict[str, Any]
+
+
+class ReplayReport(BaseModel):
+    """What a proposed rule set would have raised over a period, beside the current rules and live alerts.
+
+    Aggregate only: no patient is named. Nothing in it was raised.
+    """
+
+    note: str
+    first: date
+    last: date
+    replayed_until: datetime
+    current: ReplayRuleSet
+    proposed: ReplayRuleSet
+    stays: int
+    readings: int
+    totals: ReplayCount
+    by_day: list[ReplayCount]
+    by_team: list[ReplayCount]
+    by_nurse: list[ReplayCount]
+    by_rule: list[ReplayCount]
+    by_severity: list[ReplayCount]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class ReplayRequest(BaseModel):
+    """A proposed rule set (TOML text, or the same as a JSON object) and the UTC days to replay it over."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    rules_toml: str | None = Field(None, max_length=100_000, description="The rule set as TOML")
+    rules: dict[str, Any] | None = Field(None, description="The rule set as a JSON object")
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+
+
+class AckSummaryRow(BaseModel):
+    """Time to acknowledge for one team on one day (`day` None: the whole period)."""
+
+    ward_id: str
+    ward_name: str | None = None
+    day: date | None
+    raised: int
+    acknowledged: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    not_acknowledged: int
+    longest_wait_minutes: float | None
+
+
+class AlertsReport(BaseModel):
+    """Time from an alert being raised to being acknowledged, per team and day (aggregate only)."""
+
+    first: date
+    last: date
+    generated_at: datetime
+    rows: list[AckSummaryRow]

@@ -13,8 +13,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from joinedup.errors import NotFound
-from joinedup.fhir.search_query import parse_search
-from joinedup.fhir.validation import NHS_NUMBER_SYSTEM
 from joinedup.record import service as record
 from joinedup.record.context import TEAM_SYSTEM  # the system the record reads care-team members by
 from joinedup.record.service import Actor
@@ -29,13 +27,13 @@ def instant(at: datetime) -> str:
     return at.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def find_patient_id(session: Session, *, actor: Actor, nhs_number: str) -> str:
-    """The record's Patient id for an NHS number; NotFound when the record has no such patient."""
-    request = parse_search("Patient", [("identifier", f"{NHS_NUMBER_SYSTEM}|{nhs_number}"), ("_count", "1")])
-    found = record.search(session, actor=actor, request=request)
-    if not found.versions:
+def find_patient_id(session: Session, *, nhs_number: str) -> str:
+    """The record's Patient id for an NHS number (an identifier mapping: no record is read, so a nurse may
+    admit a patient not yet on her caseload); NotFound when the record has no such patient."""
+    patient_id = record.patient_id_for(session, nhs_number=nhs_number)
+    if patient_id is None:
         raise NotFound(f"no patient with NHS number {nhs_number} in the shared care record")
-    return found.versions[0].resource_id
+    return patient_id
 
 
 def episode_of_care(
@@ -77,14 +75,15 @@ def care_team(patient_id: str, team: TeamRead, start: datetime) -> dict[str, Any
 def create_stay(
     session: Session, *, actor: Actor, patient_id: str, team: TeamRead, pathway: str, start: datetime
 ) -> tuple[str, str]:
-    """Create the stay's CareTeam and EpisodeOfCare in the record (one batch); their ids."""
-    team_id, episode_id = str(uuid.uuid4()), str(uuid.uuid4())
+    """Create the stay's CareTeam and EpisodeOfCare in the record (one batch); their ids. A member of the
+    ward's team is authorised as the CareTeam makes her (record.create_care_team_stay)."""
+    care_team_id, episode_id = str(uuid.uuid4()), str(uuid.uuid4())
     bodies = [
-        {**care_team(patient_id, team, start), "id": team_id},
-        {**episode_of_care(patient_id, team, pathway, start, team_id), "id": episode_id},
+        {**care_team(patient_id, team, start), "id": care_team_id},
+        {**episode_of_care(patient_id, team, pathway, start, care_team_id), "id": episode_id},
     ]
-    record.create_many(session, actor=actor, bodies=bodies, keep_ids=True)
-    return episode_id, team_id
+    record.create_care_team_stay(session, actor=actor, patient_id=patient_id, team_id=team.id, bodies=bodies)
+    return episode_id, care_team_id
 
 
 def move_care_team(session: Session, *, actor: Actor, care_team_id: str, team: TeamRead) -> None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session, sessionmaker
 from sse_starlette.sse import EventSourceResponse
 
+from joinedup.monitoring import alert_report, rule_replay
 from joinedup.monitoring import service as monitoring
+from joinedup.monitoring.rules.thresholds import bundled_rule_set_text
 from joinedup.monitoring.schemas import (
     ESCALATION_TARGETS,
     EscalationCreate,
@@ -85,6 +87,58 @@ def wards_page(request: Request, session: DbSession, access: Access) -> HTMLResp
             }
         ),
     )
+
+
+@router.get("/wards/alerts-report", response_class=HTMLResponse)
+def alerts_report_page(
+    request: Request,
+    session: DbSession,
+    access: Access,
+    first: date | None = Query(None, alias="from"),
+    last: date | None = Query(None, alias="to"),
+) -> HTMLResponse:
+    """Time from alert raised to acknowledged per team and day (median, 90th centile, still waiting)."""
+    report = alert_report.alerts_report(session, actor=actor_of(access), first=first, last=last)
+    return render(request, "wards/alerts_report.html", _base({"report": report}))
+
+
+@router.get("/wards/replay", response_class=HTMLResponse)
+def replay_form_page(request: Request, access: Access) -> HTMLResponse:
+    """The rule replay form: a proposed rule set (TOML) and the days to replay it over."""
+    today = datetime.now(UTC).date()
+    return render(
+        request,
+        "wards/replay.html",
+        _base(
+            {
+                "rules_toml": bundled_rule_set_text("stricter-example.toml"),
+                "first": today - timedelta(days=6),
+                "last": today,
+                "report": None,
+            }
+        ),
+    )
+
+
+@router.post("/wards/replay", response_class=HTMLResponse)
+def replay_page(
+    request: Request,
+    session: DbSession,
+    access: Access,
+    rules_toml: str = Form(..., max_length=100_000),
+    first: date = Form(..., alias="from"),
+    last: date = Form(..., alias="to"),
+) -> HTMLResponse:
+    """Replay the proposed rule set and show what it would have raised beside the current rules and live."""
+    report = rule_replay.replay_rules(
+        session,
+        actor=actor_of(access),
+        proposed=rule_replay.proposed_rule_set(rules_toml),
+        first=first,
+        last=last,
+    )
+    context = {"rules_toml": rules_toml, "first": first, "last": last, "report": report}
+    return render(request, "wards/replay.html", _base(context))
 
 
 def _board(session: Session, actor: Actor, ward_id: str) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Virtual-ward use cases: the wards (registry teams of virtual bed pools), admissions, transfers,
-discharges, the caseload and occupancy. Adds and flushes; the caller commits.
+"""Virtual-ward use cases: admissions, transfers, discharges and the stays they make. Adds and flushes; the
+caller commits. The wards themselves (`teams`), who sees which caseload (`caseload_access`) and occupancy
+(`occupancy`) live in their own modules and are offered here too, so other areas use this one door.
 
 Every admission is an EpisodeOfCare and a CareTeam in the shared record (written through record.service,
 so each write is authorised and audited); this area keeps only the stay's index row.
@@ -8,158 +9,69 @@ so each write is authorised and audited); this area keeps only the stay's index 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from joinedup.access import service as access
 from joinedup.access.policy import Principal, Role
 from joinedup.errors import Conflict, Forbidden, Invalid, NotFound
 from joinedup.record.service import Actor
-from joinedup.registry import service as registry
 from joinedup.registry.schemas import TeamRead
 from joinedup.wards import episodes
+from joinedup.wards.caseload_access import audit_caseload_view, check_caseload_access, visible_wards
 from joinedup.wards.models import Admission, Transfer
+from joinedup.wards.occupancy import (
+    OCCUPANCY_TARGET,
+    list_wards,
+    monthly_occupancy,
+    occupied_beds,
+    occupied_by_pool,
+    occupied_by_ward,
+)
 from joinedup.wards.pathways import default_direction
 from joinedup.wards.schemas import (
     AdmissionCreate,
     AdmissionRead,
     CaseloadMembership,
     DischargeCreate,
-    OccupancyMonth,
     TransferCreate,
-    WardRead,
 )
+from joinedup.wards.teams import VIRTUAL_SETTING, get_ward_team_or_raise, list_ward_teams
 
-VIRTUAL_SETTING = "virtual"
-OCCUPANCY_TARGET = 0.8
-"""NHS England, Virtual wards operational framework (2024): ICBs aim for 80% occupancy of virtual wards."""
+__all__ = [
+    "OCCUPANCY_TARGET",
+    "VIRTUAL_SETTING",
+    "admit_patient",
+    "audit_caseload_view",
+    "caseload_membership",
+    "check_caseload_access",
+    "discharge_patient",
+    "get_admission",
+    "get_admission_or_raise",
+    "get_open_admission",
+    "get_ward_team_or_raise",
+    "list_ward_teams",
+    "list_wards",
+    "monthly_occupancy",
+    "occupied_by_pool",
+    "occupied_by_ward",
+    "open_admissions",
+    "open_admissions_by_nhs_number",
+    "open_admissions_by_patient_id",
+    "stays_of",
+    "stays_overlapping",
+    "transfer_patient",
+    "visible_wards",
+]
+
 CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def list_ward_teams(session: Session, *, on: date) -> list[TeamRead]:
-    """The registry teams that run a virtual ward on `on` (teams of a `virtual` bed pool), by name."""
-    pools = {p.id for p in registry.list_bed_pools(session, on=on, setting=VIRTUAL_SETTING)}
-    return [t for t in registry.list_teams(session, on=on) if t.pool_id in pools]
-
-
-def get_ward_team_or_raise(session: Session, ward_id: str, *, on: date) -> TeamRead:
-    """The virtual-ward team `ward_id` on `on`; NotFound when it is not a virtual ward that day."""
-    for team in list_ward_teams(session, on=on):
-        if team.id == ward_id:
-            return team
-    raise NotFound(f"no virtual ward with id {ward_id!r} on {on.isoformat()}")
-
-
-def _open_at(at: datetime) -> ColumnElement[bool]:
-    return (Admission.admitted_at <= at) & or_(
-        Admission.discharged_at.is_(None), Admission.discharged_at > at
-    )
-
-
-def _occupied(session: Session, ward_id: str, at: datetime) -> int:
-    query = select(func.count()).select_from(Admission).where(Admission.team_id == ward_id, _open_at(at))
-    return int(session.scalar(query) or 0)
-
-
-def occupied_by_ward(session: Session, *, at: datetime) -> dict[str, Counter[str]]:
-    """Open stays at `at`, counted by ward and pathway."""
-    rows = session.execute(
-        select(Admission.team_id, Admission.pathway, func.count())
-        .where(_open_at(at))
-        .group_by(Admission.team_id, Admission.pathway)
-    )
-    counts: dict[str, Counter[str]] = {}
-    for team_id, pathway, n in rows:
-        counts.setdefault(team_id, Counter())[pathway] = n
-    return counts
-
-
-def visible_wards(session: Session, principal: Principal) -> set[str]:
-    """The virtual wards whose caseload `principal` sees: their own teams, and for a clinician (not a
-    virtual-ward nurse, who sees her caseload only) every ward run by their organisation."""
-    teams = list_ward_teams(session, on=_now().date())
-    own = {t.id for t in teams if t.id in principal.team_ids}
-    if (
-        principal.role is Role.VIRTUAL_WARD_NURSE
-        or not principal.is_clinical
-        or not principal.organisation_ods
-    ):
-        return own
-    codes = {o: registry.get_organisation(session, o) for o in {t.organisation_id for t in teams}}
-    ours = {o for o, org in codes.items() if org is not None and org.ods_code == principal.organisation_ods}
-    return own | {t.id for t in teams if t.organisation_id in ours}
-
-
-def check_caseload_access(session: Session, *, actor: Actor, ward_id: str, what: str) -> None:
-    """Forbidden unless the caller sees this ward's caseload; an allowed look is written to the audit log."""
-    if ward_id not in visible_wards(session, actor.principal):
-        access.audit(
-            session,
-            actor=actor.principal,
-            event="patient-record",
-            action="search",
-            outcome="refused",
-            reason=f"{what}: ward {ward_id} is not one of the caller's caseloads",
-            resource_type="EpisodeOfCare",
-            request_id=actor.request_id,
-            source_address=actor.source_address,
-        )
-        raise Forbidden(f"virtual ward {ward_id!r} is not one of your teams' caseloads")
-    audit_caseload_view(session, actor=actor, ward_ids=[ward_id], what=what)
-
-
-def audit_caseload_view(session: Session, *, actor: Actor, ward_ids: Sequence[str], what: str) -> None:
-    """One audit entry for a look at whole caseloads (a board shows many patients at once)."""
-    access.audit(
-        session,
-        actor=actor.principal,
-        event="patient-record",
-        action="search",
-        reason=f"{what} of virtual ward(s) {', '.join(ward_ids) or 'none'}",
-        resource_type="EpisodeOfCare",
-        request_id=actor.request_id,
-        source_address=actor.source_address,
-    )
-
-
-def list_wards(session: Session, *, at: datetime | None = None) -> list[WardRead]:
-    """Every virtual ward with its beds (registry) and occupied beds (open stays) at `at` (default now)."""
-    at = at or _now()
-    occupied = occupied_by_ward(session, at=at)
-    wards = []
-    for team in list_ward_teams(session, on=at.date()):
-        by_pathway = occupied.get(team.id, Counter())
-        beds = team.beds or 0
-        total = sum(by_pathway.values())
-        wards.append(
-            WardRead(
-                id=team.id,
-                name=team.name,
-                beds=beds,
-                occupied=total,
-                pool_id=team.pool_id or "",
-                organisation_id=team.organisation_id,
-                occupancy=total / beds if beds else 0.0,
-                by_pathway=dict(sorted(by_pathway.items())),
-            )
-        )
-    return wards
-
-
-def occupied_by_pool(session: Session, *, at: datetime | None = None) -> dict[str, int]:
-    """Occupied virtual beds per registry bed pool at `at` (default now): live capacity reads this."""
-    totals: Counter[str] = Counter()
-    for ward in list_wards(session, at=at):
-        totals[ward.pool_id] += ward.occupied
-    return dict(totals)
 
 
 def _read(row: Admission, now: datetime | None = None) -> AdmissionRead:
@@ -207,12 +119,26 @@ def admit_patient(
             f"patient {admission.nhs_number} is already on virtual ward {already.ward_id} "
             f"(admitted {already.admitted_at:%Y-%m-%d}); transfer or discharge them first"
         )
-    occupied = _occupied(session, team.id, max(at, now))
+    occupied = occupied_beds(session, team.id, max(at, now))
     if team.beds and occupied >= team.beds:
         raise Conflict(f"virtual ward {team.name} is full ({occupied} of {team.beds} beds occupied)")
-    patient_id = episodes.find_patient_id(session, actor=actor, nhs_number=admission.nhs_number)
+    _check_may_admit(actor.principal, team)
+    patient_id = episodes.find_patient_id(session, nhs_number=admission.nhs_number)
     episode_id, care_team_id = episodes.create_stay(
         session, actor=actor, patient_id=patient_id, team=team, pathway=admission.pathway, start=at
+    )
+    access.audit(
+        session,
+        actor=actor.principal,
+        event="virtual-ward",
+        action="create",
+        reason=f"admitted to {team.name} ({admission.pathway}): the admission puts the patient on the "
+        "team's caseload",
+        resource_type="EpisodeOfCare",
+        resource_id=episode_id,
+        patient_nhs_number=admission.nhs_number,
+        request_id=actor.request_id,
+        source_address=actor.source_address,
     )
     row = Admission(
         id=str(uuid.uuid4()),
@@ -232,6 +158,15 @@ def admit_patient(
     session.add(row)
     session.flush()
     return _read(row, now)
+
+
+def _check_may_admit(principal: Principal, team: TeamRead) -> None:
+    """Only clinicians admit; a virtual-ward nurse admits to her own team's ward only (the admission then
+    puts the patient on her caseload)."""
+    if not principal.is_clinical:
+        raise Forbidden(f"a {principal.role} may not admit patients")
+    if principal.role is Role.VIRTUAL_WARD_NURSE and team.id not in principal.team_ids:
+        raise Forbidden(f"a virtual-ward nurse admits to her own team's ward only, not {team.name}")
 
 
 def _open_row_or_raise(session: Session, admission_id: str) -> Admission:
@@ -338,6 +273,20 @@ def open_admissions_by_patient_id(session: Session, patient_ids: Sequence[str]) 
     return {row.patient_id: _read(row, now) for row in rows}
 
 
+def stays_overlapping(session: Session, *, start: datetime, end: datetime) -> list[AdmissionRead]:
+    """Every stay open at some time in `[start, end)`, oldest admission first (for replay and reports)."""
+    rows = session.scalars(
+        select(Admission)
+        .where(
+            Admission.admitted_at < end,
+            or_(Admission.discharged_at.is_(None), Admission.discharged_at > start),
+        )
+        .order_by(Admission.admitted_at, Admission.id)
+    )
+    now = _now()
+    return [_read(row, now) for row in rows]
+
+
 def stays_of(session: Session, nhs_number: str) -> list[AdmissionRead]:
     """Every stay of a patient, newest first (the record's timeline shows them)."""
     rows = session.scalars(
@@ -356,60 +305,4 @@ def caseload_membership(session: Session, nhs_number: str) -> CaseloadMembership
         nhs_number=nhs_number,
         team_ids=frozenset({team.id}),
         organisation_ids=frozenset({team.organisation_id}),
-    )
-
-
-def monthly_occupancy(session: Session, *, month: date, now: datetime | None = None) -> list[OccupancyMonth]:
-    """Each ward's occupancy in the calendar month of `month`, then the whole virtual hospital's (last)."""
-    now = now or _now()
-    start = datetime(month.year, month.month, 1, tzinfo=UTC)
-    end = min(datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC), now)
-    if end <= start:
-        raise Invalid(f"month {month:%Y-%m} has not started yet")
-    days = (end - start).total_seconds() / 86400
-    teams = list_ward_teams(session, on=min(end - timedelta(seconds=1), now).date())
-    rows = list(
-        session.scalars(
-            select(Admission).where(
-                Admission.admitted_at < end,
-                or_(Admission.discharged_at.is_(None), Admission.discharged_at > start),
-            )
-        )
-    )
-    months = [
-        _month(t.id, t.beds or 0, [r for r in rows if r.team_id == t.id], start, end, days, now)
-        for t in teams
-    ]
-    months.append(_month(None, sum(t.beds or 0 for t in teams), rows, start, end, days, now))
-    return months
-
-
-def _month(
-    ward_id: str | None,
-    beds: int,
-    rows: list[Admission],
-    start: datetime,
-    end: datetime,
-    days: float,
-    now: datetime,
-) -> OccupancyMonth:
-    bed_days = sum(
-        max((min(r.discharged_at or now, end) - max(r.admitted_at, start)).total_seconds(), 0) / 86400
-        for r in rows
-    )
-    available = beds * days
-    ended = [r for r in rows if r.discharged_at is not None and start <= r.discharged_at < end]
-    stays = [(r.discharged_at - r.admitted_at).total_seconds() / 86400 for r in ended if r.discharged_at]
-    occupancy = bed_days / available if available else 0.0
-    return OccupancyMonth(
-        ward_id=ward_id,
-        month=start.date(),
-        beds=beds,
-        bed_days=round(bed_days, 1),
-        available_bed_days=round(available, 1),
-        occupancy=round(occupancy, 4),
-        meets_target=occupancy >= OCCUPANCY_TARGET,
-        admissions=sum(1 for r in rows if start <= r.admitted_at < end),
-        discharges=len(ended),
-        mean_length_of_stay_days=round(sum(stays) / len(stays), 1) if stays else None,
     )

@@ -9,8 +9,10 @@ import dataclasses
 import hashlib
 import json
 import math
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 
@@ -93,46 +95,17 @@ _SECTIONS: dict[str, type[Any]] = {
     "missed_readings": MissedReadingThresholds,
 }
 
-DEFAULT_RULE_SET_DATA: dict[str, Any] = {
-    "name": "joinedup-default",
-    "version": "1",
-    "news2": {
-        "urgent_total": 5,
-        "emergency_total": 7,
-        "source": "Royal College of Physicians. National Early Warning Score (NEWS) 2. London: RCP, 2017, "
-        "chart 3: aggregate 5-6 urgent response, 7 or more emergency response",
-    },
-    "heart_failure": {
-        "weight_gain_kg": 2.0,
-        "window_days": 3,
-        "source": "McDonagh TA, Metra M, et al. 2021 ESC Guidelines for the diagnosis and treatment of acute "
-        "and chronic heart failure. Eur Heart J 2021;42:3599-3726, self-care advice: a sudden unexpected "
-        "weight gain of more than 2 kg in 3 days. NICE NG106 (2018) asks for self-monitoring but sets no "
-        "number",
-    },
-    "covid_oximetry": {
-        "emergency_spo2_max": 92,
-        "review_spo2_max": 94,
-        "fall_from_baseline": 3,
-        "source": "NHS England. Novel coronavirus (COVID-19) standard operating procedure: COVID Oximetry "
-        "@home (updated 9 September 2021): SpO2 92% or less, urgent assessment (999 or A&E); 93-94%, "
-        "clinical review. The fall of 3 points is an assumption taken from the SOP's exertional "
-        "desaturation test and applied to the patient's resting baseline",
-    },
-    "frailty": {
-        "rise_from_baseline": 2,
-        "source": "assumption: a rise of 2 or more over the patient's usual NEWS2, after the RESTORE2 "
-        "practice (West Hampshire CCG and Wessex Patient Safety Collaborative) of judging NEWS2 against "
-        "the person's own normal",
-    },
-    "missed_readings": {
-        "expected_every_hours": 24.0,
-        "grace_hours": 2.0,
-        "source": "assumption: one reading a day unless the patient's care plan says otherwise, two hours' "
-        "grace before it counts as missed",
-    },
-}
-"""The rule set used when nobody has chosen another; loaded by `default_rule_set()`."""
+CURRENT_RULE_SET = "current.toml"
+"""The rule set in force, bundled as `joinedup/data/rules/current.toml` (versioned data, not code)."""
+
+
+def bundled_rule_set_text(name: str = CURRENT_RULE_SET) -> str:
+    """The text of a rule set bundled in `joinedup/data/rules/` (e.g. `stricter-example.toml`)."""
+    return resources.files("joinedup").joinpath("data", "rules", name).read_text(encoding="utf-8")
+
+
+DEFAULT_RULE_SET_DATA: dict[str, Any] = tomllib.loads(bundled_rule_set_text())
+"""The rule set used when nobody has chosen another (the bundled `current.toml`); see `default_rule_set()`."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +127,13 @@ class RuleSet:
         base = f"{self.name}@{self.version}"
         return base if self.overrides_digest is None else f"{base}+patient-{self.overrides_digest}"
 
+    @property
+    def content_digest(self) -> str:
+        """SHA-256 of the thresholds and sources (not name or version): the same numbers, the same digest."""
+        body = {section: dataclasses.asdict(getattr(self, section)) for section in _SECTIONS}
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
     def to_mapping(self) -> dict[str, Any]:
         """The rule set as plain data (for storage, TOML or JSON); `rule_set_from_mapping` reads it back."""
         data: dict[str, Any] = {"name": self.name, "version": self.version}
@@ -163,8 +143,20 @@ class RuleSet:
 
 
 def default_rule_set() -> RuleSet:
-    """The default rule set, built from `DEFAULT_RULE_SET_DATA`."""
-    return rule_set_from_mapping(DEFAULT_RULE_SET_DATA)
+    """The rule set in force (`data/rules/current.toml`), built from `DEFAULT_RULE_SET_DATA`."""
+    return _CURRENT
+
+
+def rule_set_from_toml(text: str, base: RuleSet | None = None) -> RuleSet:
+    """A rule set from a TOML document; sections or keys left out come from `base` when given.
+
+    ValueError naming what is wrong (TOML syntax, unknown section, a threshold out of range).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"rule set: not valid TOML ({exc})") from None
+    return rule_set_from_mapping(data, base=base)
 
 
 def rule_set_from_mapping(data: Mapping[str, Any], base: RuleSet | None = None) -> RuleSet:
@@ -241,3 +233,6 @@ def _typed(name: str, value: Any, expected: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"rule set: {name} must be a non-empty string, not {value!r}")
     return value
+
+
+_CURRENT = rule_set_from_mapping(DEFAULT_RULE_SET_DATA)
