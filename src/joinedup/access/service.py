@@ -7,6 +7,7 @@ the edge commits. A refusal is the exception: it is written again apart if the r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -64,6 +65,7 @@ __all__ = [
     "audit",
     "audit_event_resource",
     "authorise",
+    "authorise_many",
     "break_glass",
     "create_demo_users",
     "create_user",
@@ -129,18 +131,75 @@ def authorise(
             decision = decide(principal, act, resource_type, patient, now=now, grant_expires_at=until)
     if decision.allowed and decision.break_glass and reason is not None and patient is not None:
         _open_grant(session, principal, patient.nhs_number, reason, request_id, now)
-    record = AuditRecord(
+    record = _record(
+        principal, act, resource_type, resource_id, patient, decision, request_id, source_address
+    )
+    if decision.allowed:
+        audit_log.append(session, record, now=now)
+        return decision
+    audit_log.append_refusal(session, record, now=now)
+    raise Forbidden(decision.reason)
+
+
+def authorise_many(
+    session: Session,
+    *,
+    principal: Principal,
+    action: Action | str,
+    items: Sequence[tuple[str, str | None, PatientContext | None]],
+    break_glass_reason: str | None = None,
+    request_id: str | None = None,
+    source_address: str | None = None,
+    now: datetime | None = None,
+) -> list[Decision]:
+    """`authorise` for several (resource type, resource id, patient) of one request, in order: the same
+    decisions and audit entries, the entries written together when all are plainly allowed (no
+    break-glass); otherwise one by one, so the first refusal raises Forbidden as `authorise` does."""
+    now = now or datetime.now(UTC)
+    act = _action(action)
+    if not (break_glass_reason or "").strip():
+        decisions = [decide(principal, act, rtype, patient, now=now) for rtype, _rid, patient in items]
+        if all(d.allowed and not d.break_glass for d in decisions):
+            records = [
+                _record(principal, act, rtype, rid, patient, decision, request_id, source_address)
+                for (rtype, rid, patient), decision in zip(items, decisions, strict=True)
+            ]
+            audit_log.append_many(session, records, now=now)
+            return decisions
+    return [
+        authorise(
+            session,
+            principal=principal,
+            action=act,
+            resource_type=rtype,
+            resource_id=rid,
+            patient=patient,
+            break_glass_reason=break_glass_reason,
+            request_id=request_id,
+            source_address=source_address,
+            now=now,
+        )
+        for rtype, rid, patient in items
+    ]
+
+
+def _record(
+    principal: Principal,
+    act: Action,
+    resource_type: str,
+    resource_id: str | None,
+    patient: PatientContext | None,
+    decision: Decision,
+    request_id: str | None,
+    source_address: str | None,
+) -> AuditRecord:
+    return AuditRecord(
         event=_event_of(resource_type, patient), username=principal.username, role=principal.role.value,
         organisation_ods=principal.organisation_ods, action=act.value, outcome=_outcome(decision),
         reason=decision.reason, resource_type=resource_type, resource_id=resource_id,
         patient_nhs_number=patient.nhs_number if patient else None, break_glass=decision.break_glass,
         request_id=request_id, source_address=source_address,
     )  # fmt: skip
-    if decision.allowed:
-        audit_log.append(session, record, now=now)
-        return decision
-    audit_log.append_refusal(session, record, now=now)
-    raise Forbidden(decision.reason)
 
 
 def _action(action: Action | str) -> Action:
@@ -286,7 +345,11 @@ def search_audit(session: Session, query: AuditQuery) -> AuditPage:
         conditions.append(AuditEntry.break_glass.is_(query.break_glass))
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     rows = session.scalars(
-        select(AuditEntry).where(*conditions).order_by(AuditEntry.seq.desc()).limit(query.limit).offset(query.offset)
+        select(AuditEntry)
+        .where(*conditions)
+        .order_by(AuditEntry.seq.desc())
+        .limit(query.limit)
+        .offset(query.offset)
     )
     items = [AuditEntryRead.model_validate(r) for r in rows]
     return AuditPage(items=items, total=total, limit=query.limit, offset=query.offset)

@@ -8,6 +8,7 @@ succeeds or fails alone, inside its own savepoint.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,14 +61,15 @@ def _check_envelope(bundle: dict[str, Any]) -> str:
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise Invalid("Bundle.entry must be a list")
-    shell = {
-        **bundle,
-        "entry": [
-            {k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e for e in entries
-        ],
-    }
+    shells = [{k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e for e in entries]
     try:
-        Bundle.model_validate(shell)
+        # Entries are validated independently of each other, so each distinct shell once is the same check
+        # (a device's Bundle repeats one request a hundred times); errors are located on the full list.
+        distinct = list({json.dumps(s, sort_keys=True, default=str): s for s in shells}.values())
+        try:
+            Bundle.model_validate({**bundle, "entry": distinct})
+        except ValidationError:
+            Bundle.model_validate({**bundle, "entry": shells})
     except ValidationError as exc:
         where = "; ".join(
             f"Bundle.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
@@ -106,7 +108,7 @@ def _rewrite(value: Any, ids: dict[str, str], base: str) -> Any:
     """Replace, in place, references to urn:uuid fullUrls (and to this server's URLs) by Type/id."""
     if isinstance(value, dict):
         for item in value.values():
-            if isinstance(item, dict | list):
+            if isinstance(item, (dict, list)):
                 _rewrite(item, ids, base)
         ref = value.get("reference")
         if isinstance(ref, str) and (ref.startswith("urn:") or ref.startswith(base)):
@@ -118,7 +120,7 @@ def _rewrite(value: Any, ids: dict[str, str], base: str) -> Any:
                 raise NotFound(f"reference {ref} names no entry of this Bundle")
     elif isinstance(value, list):
         for item in value:
-            if isinstance(item, dict | list):
+            if isinstance(item, (dict, list)):
                 _rewrite(item, ids, base)
     return value
 

@@ -41,18 +41,30 @@ Extractor = Callable[[Resource], list[IndexValue]]
 
 def elements(value: Any, path: str) -> Iterator[Any]:
     """Every value at a dotted `path` below `value`, stepping through lists (a small FHIRPath subset)."""
-    if isinstance(value, list):
-        for item in value:
-            yield from elements(item, path)
-        return
-    if not path:
-        if value is not None:
-            yield value
-        return
-    if not isinstance(value, Mapping):
-        return
-    head, _, rest = path.partition(".")
-    yield from elements(value.get(head), rest)
+    return iter(_at(value, tuple(path.split(".")) if path else ()))
+
+
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _flat(values: list[Any]) -> list[Any]:
+    """`values` with lists spliced in (at any depth) and None left out."""
+    out: list[Any] = []
+    for value in values:
+        if type(value) is list:
+            out += _flat(value)
+        elif value is not None:
+            out.append(value)
+    return out
+
+
+def _at(value: Any, parts: tuple[str, ...]) -> list[Any]:
+    """The values at the path `parts` below `value`, in document order (one pass, no generators)."""
+    current = _flat([value])
+    for part in parts:
+        current = _flat([v.get(part) for v in current if _is_mapping(v)])
+    return current
 
 
 def fold(text: str) -> str:
@@ -74,71 +86,77 @@ def parse_reference(text: str) -> Ref | None:
 
 
 def codeable(path: str) -> Extractor:
+    parts = tuple(f"{path}.coding".split("."))
+
     def extract(resource: Resource) -> list[IndexValue]:
         return [
             Token(coding.get("system"), str(coding["code"]))
-            for coding in elements(resource, f"{path}.coding")
-            if isinstance(coding, Mapping) and coding.get("code") is not None
+            for coding in _at(resource, parts)
+            if _is_mapping(coding) and coding.get("code") is not None
         ]
 
     return extract
 
 
 def coding(path: str) -> Extractor:
+    parts = tuple(path.split("."))
+
     def extract(resource: Resource) -> list[IndexValue]:
         return [
             Token(c.get("system"), str(c["code"]))
-            for c in elements(resource, path)
-            if isinstance(c, Mapping) and c.get("code") is not None
+            for c in _at(resource, parts)
+            if _is_mapping(c) and c.get("code") is not None
         ]
 
     return extract
 
 
 def identifier(path: str) -> Extractor:
+    parts = tuple(path.split("."))
+
     def extract(resource: Resource) -> list[IndexValue]:
         return [
             Token(i.get("system"), str(i["value"]))
-            for i in elements(resource, path)
-            if isinstance(i, Mapping) and i.get("value") is not None
+            for i in _at(resource, parts)
+            if _is_mapping(i) and i.get("value") is not None
         ]
 
     return extract
 
 
 def code(path: str) -> Extractor:
+    parts = tuple(path.split("."))
+
     def extract(resource: Resource) -> list[IndexValue]:
-        return [Token(None, str(v)) for v in elements(resource, path) if isinstance(v, str)]
+        return [Token(None, str(v)) for v in _at(resource, parts) if isinstance(v, str)]
 
     return extract
 
 
 def reference(path: str) -> Extractor:
+    parts = tuple(path.split("."))
+
     def extract(resource: Resource) -> list[IndexValue]:
-        refs = (
-            parse_reference(r.get("reference", ""))
-            for r in elements(resource, path)
-            if isinstance(r, Mapping)
-        )
+        refs = [parse_reference(r.get("reference", "")) for r in _at(resource, parts) if _is_mapping(r)]
         return [r for r in refs if r is not None]
 
     return extract
 
 
 def date(path: str) -> Extractor:
+    parts = tuple(path.split("."))
+
     def extract(resource: Resource) -> list[IndexValue]:
-        return [parse_range(v) for v in elements(resource, path) if isinstance(v, str)]
+        return [parse_range(v) for v in _at(resource, parts) if isinstance(v, str)]
 
     return extract
 
 
 def period(path: str) -> Extractor:
+    parts = tuple(path.split("."))
+
     def extract(resource: Resource) -> list[IndexValue]:
-        return [
-            period_range(p.get("start"), p.get("end"))
-            for p in elements(resource, path)
-            if isinstance(p, Mapping)
-        ]
+        return [period_range(p.get("start"), p.get("end")) for p in _at(resource, parts) if _is_mapping(p)]
 
     return extract
 
@@ -146,28 +164,35 @@ def period(path: str) -> Extractor:
 def choice_date(prefix: str) -> Extractor:
     """A dateTime, instant or Period choice element such as Observation.effective[x]."""
 
+    as_date_time, as_instant, as_period = (
+        date(prefix + "DateTime"),
+        date(prefix + "Instant"),
+        period(prefix + "Period"),
+    )
+
     def extract(resource: Resource) -> list[IndexValue]:
-        values: list[IndexValue] = []
-        for suffix in ("DateTime", "Instant"):
-            values += date(prefix + suffix)(resource)
-        return values + period(prefix + "Period")(resource)
+        return as_date_time(resource) + as_instant(resource) + as_period(resource)
 
     return extract
 
 
 def string(*paths: str) -> Extractor:
+    split = [tuple(p.split(".")) for p in paths]
+
     def extract(resource: Resource) -> list[IndexValue]:
-        return [fold(v) for p in paths for v in elements(resource, p) if isinstance(v, str) and v.strip()]
+        return [fold(v) for p in split for v in _at(resource, p) if isinstance(v, str) and v.strip()]
 
     return extract
 
 
 def quantity(path: str) -> Extractor:
+    parts = tuple(path.split("."))
+
     def extract(resource: Resource) -> list[IndexValue]:
         return [
             Quantity(float(q["value"]), q.get("system"), q.get("code") or q.get("unit"))
-            for q in elements(resource, path)
-            if isinstance(q, Mapping) and isinstance(q.get("value"), int | float)
+            for q in _at(resource, parts)
+            if _is_mapping(q) and isinstance(q.get("value"), int | float)
         ]
 
     return extract

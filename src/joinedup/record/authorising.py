@@ -6,14 +6,14 @@ to leave out of a wide search the patients a caller may not see (those left out 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from joinedup.access.policy import Action, PatientContext, Principal, decide
-from joinedup.access.service import authorise
+from joinedup.access.service import authorise, authorise_many
 from joinedup.record.context import OdsLookup, contexts_for
 
 
@@ -70,6 +70,24 @@ def check(
         resource_type=resource_type,
         resource_id=resource_id,
         patient=patient,
+        break_glass_reason=actor.break_glass_reason,
+        request_id=actor.request_id,
+        source_address=actor.source_address,
+    )
+
+
+def check_many(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    items: Sequence[tuple[str, str | None, PatientContext | None]],
+) -> None:
+    """`check` for each (resource type, resource id, patient) in order; audited together if all allowed."""
+    authorise_many(
+        session,
+        principal=actor.principal,
+        action=action,
+        items=items,
         break_glass_reason=actor.break_glass_reason,
         request_id=actor.request_id,
         source_address=actor.source_address,

@@ -20,12 +20,17 @@ from joinedup.db import Base
 COPY_FROM_ROWS = 20
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return value
+def _plain_column(values: list[Any]) -> list[Any]:
+    """One column's values as COPY takes them: instants as naive UTC, JSON as text, the rest as they are."""
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(sample, datetime):
+        return [v if v is None else v.astimezone(UTC).replace(tzinfo=None) for v in values]
+    if isinstance(sample, dict | list):
+        return [
+            json.dumps(v, separators=(",", ":"), ensure_ascii=False) if isinstance(v, dict | list) else v
+            for v in values
+        ]
+    return values
 
 
 def _uses_copy(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
@@ -36,9 +41,10 @@ def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> Non
     columns = list(rows[0])
     raw: Any = session.connection().connection.dbapi_connection
     names = ", ".join(f'"{c}"' for c in columns)
+    plain = [_plain_column([row[c] for row in rows]) for c in columns]
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(tuple(_plain(row[c]) for c in columns))
+        for values in zip(*plain, strict=True):
+            copy.write_row(values)
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:

@@ -28,8 +28,6 @@ from joinedup.db import Base, BigKey, UtcInstant
 ResourceBody = JSON().with_variant(JSONB(), "postgresql")
 
 
-
-
 class StoredResource(Base):
     """The current version of one FHIR resource (deleted resources keep their row, marked deleted)."""
 
@@ -110,6 +108,8 @@ class DateIndex(Base):
     __table_args__ = (
         Index("ix_record_date_index_lookup", "resource_type", "param", "low", "high"),
         Index("ix_record_date_index_resource", "resource_pk", "param", "high"),
+        # "A patient's latest N" (`patient=X&_sort=-date`): read backwards, newest first, from the index.
+        Index("ix_record_date_index_patient", "patient_id", "resource_type", "param", "high", "resource_pk"),
     )
 
     id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
@@ -118,6 +118,8 @@ class DateIndex(Base):
     param: Mapped[str] = mapped_column(String(64))
     low: Mapped[datetime] = mapped_column(UtcInstant())
     high: Mapped[datetime] = mapped_column(UtcInstant())
+    # The resource's patient (its row's patient_id), copied so that a patient's dates sort in one index.
+    patient_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class StringIndex(Base):

@@ -35,36 +35,74 @@ def references_in(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from references_in(item, f"{path}[{index}]")
 
 
+def _reference_texts(value: Any, found: list[str]) -> None:
+    """Append every Reference.reference below `value`, in the order `references_in` yields them."""
+    if isinstance(value, dict | Mapping):
+        ref = value.get("reference")
+        if isinstance(ref, str):
+            found.append(ref)
+        for key, item in value.items():
+            if key != "reference" and key != "contained" and not isinstance(item, _LEAVES):
+                _reference_texts(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            if not isinstance(item, _LEAVES):
+                _reference_texts(item, found)
+
+
+_LEAVES = (str, int, float, type(None))
+"""JSON values that hold no references (bool is an int)."""
+
+
+def _where(label: str, body: Mapping[str, Any], text: str) -> str:
+    """The element path (prefixed with `label`) of the first reference `text` in `body`, for messages."""
+    for path, found in references_in(body, str(body.get("resourceType"))):
+        if found == text:
+            return f"{label}{path}"
+    return f"{label}{body.get('resourceType')}"
+
+
 def check_references(
     session: Session,
     bodies: Sequence[Mapping[str, Any]],
     pending: Iterable[tuple[str, str]] = (),
     labels: Sequence[str] | None = None,
 ) -> None:
-    """Raise NotFound naming the first reference that points at nothing (`pending`: created alongside)."""
+    """Raise NotFound naming the first reference that points at nothing (`pending`: created alongside).
+
+    References are collected without their paths (a batch repeats the same few: each distinct text is
+    parsed once), and every stored target is looked up in one query; a path is worked out only for the
+    message of a reference that fails.
+    """
     will_exist = set(pending)
-    wanted: dict[tuple[str, str], tuple[str, str]] = {}
+    wanted: dict[tuple[str, str], tuple[int, str]] = {}
+    parsed: dict[str, tuple[str, str] | None] = {}
+    supported = STORED_TYPES + REGISTRY_TYPES
     for index, body in enumerate(bodies):
-        label = labels[index] if labels else ""
-        for path, text in references_in(body, str(body.get("resourceType"))):
+        texts: list[str] = []
+        _reference_texts(body, texts)
+        for text in texts:
             if text.startswith("#"):
                 continue
-            ref = parse_reference(text)
-            where = f"{label}{path}"
-            if ref is None:
-                raise Invalid(f"{where}: {text!r} is not a reference of the form Type/id")
-            key = (ref.target_type, ref.target_id)
-            if ref.target_type not in STORED_TYPES + REGISTRY_TYPES:
+            if text not in parsed:
+                ref = parse_reference(text)
+                parsed[text] = None if ref is None else (ref.target_type, ref.target_id)
+            key = parsed[text]
+            if key is None or key[0] not in supported:
+                where = _where(labels[index] if labels else "", body, text)
+                if key is None:
+                    raise Invalid(f"{where}: {text!r} is not a reference of the form Type/id")
                 raise Invalid(
-                    f"{where}: references to {ref.target_type} are not supported (joinedup resolves "
-                    f"{', '.join(STORED_TYPES + REGISTRY_TYPES)})"
+                    f"{where}: references to {key[0]} are not supported (joinedup resolves "
+                    f"{', '.join(supported)})"
                 )
             if key not in will_exist:
-                wanted.setdefault(key, (where, text))
+                wanted.setdefault(key, (index, text))
     stored = storage.existing(session, {k for k in wanted if k[0] in STORED_TYPES})
-    for key, (where, text) in wanted.items():
+    for key, (index, text) in wanted.items():
         found = key in stored if key[0] in STORED_TYPES else _in_registry(session, *key)
         if not found:
+            where = _where(labels[index] if labels else "", bodies[index], text)
             raise NotFound(f"{where}: {text} does not exist")
 
 

@@ -13,7 +13,7 @@ from joinedup.errors import BadRequest
 from joinedup.fhir.search_params import Ref, parameters_of
 from joinedup.fhir.search_query import SearchRequest, named_patients
 from joinedup.record import search, storage
-from joinedup.record.authorising import Actor, PatientContexts, check, may
+from joinedup.record.authorising import Actor, PatientContexts, check, check_many, may
 from joinedup.record.references import REGISTRY_TYPES
 from joinedup.record.storage import Version
 
@@ -58,8 +58,12 @@ def _authorise_named(
     existing = {pid for pid in named if contexts.of(pid) is not None}
     if not existing:
         check(session, actor, Action.SEARCH, request.resource_type, None, None)
-    for pid in sorted(existing):
-        check(session, actor, Action.SEARCH, request.resource_type, None, contexts.of(pid))
+    check_many(
+        session,
+        actor,
+        Action.SEARCH,
+        [(request.resource_type, None, contexts.of(p)) for p in sorted(existing)],
+    )
     return existing
 
 
@@ -79,8 +83,10 @@ def run_search(session: Session, *, actor: Actor, request: SearchRequest) -> Sea
     whole = request.offset == 0 and len(versions) < request.count
     total = len(versions) if whole else search.count(session, request, patients)
     if named is None:
-        for pid in dict.fromkeys(v.patient_id for v in versions if v.patient_id):
-            check(session, actor, Action.SEARCH, request.resource_type, None, contexts.of(pid))
+        shown = dict.fromkeys(v.patient_id for v in versions if v.patient_id)
+        check_many(
+            session, actor, Action.SEARCH, [(request.resource_type, None, contexts.of(p)) for p in shown]
+        )
     included, registry_refs = _includes(session, request, versions, seen)
     return SearchResult(total, versions, included, registry_refs)
 

@@ -6,6 +6,7 @@ add and flush, never commit. Each takes an `Actor`: who asks, their break-glass 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,8 +23,8 @@ from joinedup.fhir.search_query import SearchRequest, parse_search
 from joinedup.fhir.validation import check_type, nhs_number_of
 from joinedup.record import nhs_number as nhs_number_module
 from joinedup.record import preparing, storage
-from joinedup.record.authorising import Actor, PatientContexts, check
-from joinedup.record.context import context_from_body
+from joinedup.record.authorising import Actor, PatientContexts, check, check_many
+from joinedup.record.context import TEAM_SYSTEM, context_from_body
 from joinedup.record.models import StoredResource
 from joinedup.record.references import check_references
 from joinedup.record.searching import SearchResult, run_search
@@ -121,9 +122,10 @@ def _check_groups(
         number = patient.nhs_number if patient is not None else None
         groups.setdefault((resource_type, number), []).append(resource_id)
         contexts[number] = patient
-    for (resource_type, number), ids in groups.items():
-        named = ids[0] if len(ids) == 1 else f"{ids[0]} and {len(ids) - 1} more"
-        check(session, actor, action, resource_type, named, contexts[number])
+    named = {
+        key: ids[0] if len(ids) == 1 else f"{ids[0]} and {len(ids) - 1} more" for key, ids in groups.items()
+    }
+    check_many(session, actor, action, [(rtype, named[rtype, n], contexts[n]) for rtype, n in groups])
 
 
 def create_many(
@@ -133,11 +135,13 @@ def create_many(
     bodies: Sequence[dict[str, Any]],
     keep_ids: bool = False,
     labels: Sequence[str] | None = None,
+    contexts: PatientContexts | None = None,
 ) -> list[Written]:
     """Validate, authorise, audit and store a batch of new resources; all or nothing.
 
     With `keep_ids` the bodies carry ids assigned by the caller (a transaction Bundle resolving urn:uuid).
     A device reading already stored under its idempotency key (or sent twice in one batch) is stored once.
+    `contexts`: patient contexts already looked up (`create_care_team_stay` passes the one it creates).
     """
     now = datetime.now(UTC)
     names = labels or [""] * len(bodies)
@@ -158,7 +162,7 @@ def create_many(
     check_references(session, bodies_new, pending, [names[i] for i in fresh])
     preparing.check_nhs_numbers(session, [b for b in bodies_new if b["resourceType"] == "Patient"])
     org = actor.principal.organisation_ods
-    contexts = PatientContexts.of_session(session)
+    contexts = contexts or PatientContexts.of_session(session)
     patients = _patient_contexts(session, bodies_new, org, contexts)
     _check_groups(
         session,
@@ -191,6 +195,33 @@ def create_many(
         else:
             written.append(Written(by_index[first_of_key[str(key)]], False))
     return written
+
+
+def create_care_team_stay(
+    session: Session, *, actor: Actor, patient_id: str, team_id: str, bodies: Sequence[dict[str, Any]]
+) -> list[Written]:
+    """Create the CareTeam (and EpisodeOfCare) that put a patient on registry team `team_id`'s caseload.
+
+    A member of that team (a virtual-ward nurse admitting to her own ward) is authorised as she will be once
+    the CareTeam exists: the admission is what gives her the legitimate relationship. Anyone else is
+    authorised on the relationships the patient already has. Every write is audited as usual.
+    """
+    names_team = any(
+        b.get("resourceType") == "CareTeam"
+        and any(
+            (p.get("member") or {}).get("identifier") == {"system": TEAM_SYSTEM, "value": team_id}
+            for p in b.get("participant") or []
+        )
+        for b in bodies
+    )
+    contexts = PatientContexts.of_session(session)
+    patient = contexts.of(patient_id)
+    if patient is None:
+        raise NotFound(f"no Patient/{patient_id} in the shared care record")
+    if names_team and team_id in actor.principal.team_ids:
+        joined = dataclasses.replace(patient, care_team_ids=patient.care_team_ids | {team_id})
+        contexts.known[patient_id] = joined
+    return create_many(session, actor=actor, bodies=bodies, keep_ids=True, contexts=contexts)
 
 
 def create(

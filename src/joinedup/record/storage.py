@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import BigInteger, any_, bindparam, delete, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from joinedup.db import Base
 from joinedup.fhir.datetimes import DateRange, format_instant
-from joinedup.fhir.search_params import Quantity, Ref, Token, index_values
+from joinedup.fhir.search_params import Quantity, Ref, Token, index_values, patient_of
 from joinedup.record import bulk
 from joinedup.record.models import (
     DateIndex,
@@ -109,31 +110,41 @@ def _version(row: StoredResource) -> Version:
 
 
 def index_rows(pk: int, body: dict[str, Any]) -> dict[type[Base], list[dict[str, Any]]]:
-    """The rows of every index table for one resource."""
+    """The rows of every index table for one resource (date rows also carry the resource's patient)."""
     rtype = body["resourceType"]
     rows: dict[type[Base], list[dict[str, Any]]] = {}
+    patient = None
+    table: type[Base]
     for param, values in index_values(body).items():
         for value in values:
             base: dict[str, Any] = {"resource_pk": pk, "resource_type": rtype, "param": param}
-            extra: dict[str, Any]
-            table: type[Base]
-            if isinstance(value, Token):
-                table, extra = TokenIndex, {"system": value.system, "code": value.code[:256]}
-            elif isinstance(value, Ref):
-                table, extra = (
+            if type(value) is Token:
+                table, base["system"], base["code"] = TokenIndex, value.system, value.code[:256]
+            elif type(value) is Ref:
+                table, base["target_type"], base["target_id"] = (
                     ReferenceIndex,
-                    {"target_type": value.target_type, "target_id": value.target_id},
+                    value.target_type,
+                    value.target_id,
                 )
-            elif isinstance(value, DateRange):
-                table, extra = DateIndex, {"low": value.low, "high": value.high}
-            elif isinstance(value, Quantity):
-                table, extra = (
+            elif type(value) is DateRange:
+                patient = patient or patient_of(body)
+                table, base["low"], base["high"], base["patient_id"] = (
+                    DateIndex,
+                    value.low,
+                    value.high,
+                    patient,
+                )
+            elif type(value) is Quantity:
+                table, base["value"], base["system"], base["code"] = (
                     QuantityIndex,
-                    {"value": value.value, "system": value.system, "code": value.code},
+                    value.value,
+                    value.system,
+                    value.code,
                 )
             else:
-                table, extra = StringIndex, {"value": value[:256]}
-            rows.setdefault(table, []).append(base | extra)
+                assert isinstance(value, str)
+                table, base["value"] = StringIndex, value[:256]
+            rows.setdefault(table, []).append(base)
     return rows
 
 
@@ -291,12 +302,25 @@ def by_idempotency_key(session: Session, resource_type: str, keys: Iterable[str]
     return {row.idempotency_key: _version(row) for row in rows if row.idempotency_key is not None}
 
 
+_BY_PKS = select(StoredResource.pk, *VERSION_COLUMNS).where(
+    StoredResource.pk == any_(bindparam("pks", type_=ARRAY(BigInteger())))
+)
+
+
 def rows_by_pk(session: Session, pks: Sequence[int]) -> list[Version]:
     """Current versions of the rows with these keys, in the order given."""
     if not pks:
         return []
-    query = select(StoredResource.pk, *VERSION_COLUMNS).where(StoredResource.pk.in_(pks))
-    rows = {row[0]: version_of_row(row[1:]) for row in session.execute(query)}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One array parameter, so the statement is the same whatever the page size: built once.
+        found = connection.execute(_BY_PKS, {"pks": list(pks)})
+    else:
+        found = connection.execute(
+            select(StoredResource.pk, *VERSION_COLUMNS).where(StoredResource.pk.in_(pks))
+        )
+    # Plain rows from the connection: no ORM work per row (reads of a whole page of bodies).
+    rows = {row[0]: version_of_row(row[1:]) for row in found.all()}
     return [rows[pk] for pk in pks if pk in rows]
 
 
