@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -79,3 +80,30 @@ def page(browser: object) -> Iterator[object]:
     yield pg
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def quiet_page(page: Any, demo_server: str) -> Iterator[Any]:
+    """`page`, failing also on errors logged to the console and on the demo server's own scripts, styles or
+    data failing to load. Allowed: a page's own 4xx status (a form shown again with its problems) and fonts
+    from assets.nhs.uk, which cannot be reached offline."""
+    problems: list[str] = []
+
+    def console(message: Any) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console: {message.text}")
+
+    def response(answer: Any) -> None:
+        own = answer.url.startswith(demo_server) and answer.request.resource_type != "document"
+        if own and answer.status >= 400:
+            problems.append(f"{answer.status} for {answer.url}")
+
+    def failed(request: Any) -> None:
+        if request.url.startswith(demo_server) and request.failure != "net::ERR_ABORTED":
+            problems.append(f"{request.failure} for {request.url}")
+
+    page.on("console", console)
+    page.on("response", response)
+    page.on("requestfailed", failed)
+    yield page
+    assert not problems, f"errors in the browser: {problems}"

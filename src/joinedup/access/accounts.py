@@ -34,6 +34,7 @@ SCOPE_CONTEXT_FOR_ROLE = {Role.PATIENT: "patient", Role.DEVICE: "system"}
 DEFAULT_SCOPES = {
     Role.PATIENT: "patient/*.rs",
     Role.DEVICE: "system/Observation.crs",
+    Role.DISCHARGE_SUPPORT: "user/DischargeReferral.rus",
     **{role: "user/*.cruds" for role in CLINICAL_ROLES},
 }
 CLI_ACTOR = "joinedup-cli"

@@ -24,6 +24,7 @@ class Role(StrEnum):
     PRIVACY_OFFICER = "privacy officer"
     ADMINISTRATOR = "administrator"
     HEALTHWATCH_STAFF = "healthwatch staff"
+    DISCHARGE_SUPPORT = "discharge support"
     PATIENT = "patient"
     DEVICE = "device"
 
@@ -38,9 +39,7 @@ class Action(StrEnum):
     SEARCH = "search"
 
 
-CLINICAL_ROLES = frozenset(
-    {Role.GP, Role.HOSPITAL_CLINICIAN, Role.COMMUNITY_NURSE, Role.VIRTUAL_WARD_NURSE}
-)
+CLINICAL_ROLES = frozenset({Role.GP, Role.HOSPITAL_CLINICIAN, Role.COMMUNITY_NURSE, Role.VIRTUAL_WARD_NURSE})
 # Roles that never see a patient's record, and the reason given when they ask.
 NO_PATIENT_DATA = {
     Role.ANALYST: "an analyst sees aggregates only, never a patient's record",
@@ -51,10 +50,19 @@ NO_PATIENT_DATA = {
 # Which SMART scope context speaks for each kind of principal.
 SCOPE_CONTEXTS = {Role.PATIENT: ("patient",), Role.DEVICE: ("system",)}
 REFERENCE_TYPES = frozenset(
-    {"Organization", "Location", "HealthcareService", "Practitioner", "PractitionerRole", "Device",
-     "Endpoint"}
+    {
+        "Organization",
+        "Location",
+        "HealthcareService",
+        "Practitioner",
+        "PractitionerRole",
+        "Device",
+        "Endpoint",
+    }
 )
 DEVICE_TYPES = frozenset({"Observation"})
+# Referrals from a ward to the team that gets a medically fit patient home (discharge/).
+DISCHARGE_TYPES = frozenset({"DischargeReferral"})
 BREAK_GLASS_PERIOD = timedelta(hours=4)
 
 
@@ -129,6 +137,8 @@ def decide(
         return _own_record_rule(principal, act, patient)
     if principal.role is Role.DEVICE:
         return _device_rule(principal, act, resource_type, patient)
+    if principal.role is Role.DISCHARGE_SUPPORT:
+        return _discharge_support_rule(principal, act, resource_type, patient)
     return _clinical_rule(principal, act, resource_type, patient, reason, now, grant_expires_at)
 
 
@@ -187,6 +197,25 @@ def _device_rule(
     if reads and patient.sharing_opt_out and not _may_see_despite_opt_out(principal, patient):
         return Decision(False, _OPT_OUT)
     return Decision(True, "the device belongs to an organisation caring for this patient")
+
+
+def _discharge_support_rule(
+    principal: Principal, action: Action, resource_type: str, patient: PatientContext | None
+) -> Decision:
+    """Housing, social care and CHC staff see the referrals sent to their teams, and nothing clinical."""
+    if resource_type not in DISCHARGE_TYPES:
+        why = "discharge support staff see referrals sent to their teams, not the clinical record"
+        return Decision(False, why)
+    if action is Action.DELETE:
+        return Decision(False, "a referral is closed or cancelled, never deleted")
+    if patient is None:
+        if action is Action.SEARCH:
+            why = "discharge support staff may search referrals; each one is checked when shown"
+            return Decision(True, why)
+        return Decision(False, f"a {action} of {resource_type} must name the patient it concerns")
+    if principal.team_ids & patient.care_team_ids:
+        return Decision(True, "the referral was sent to the user's team")
+    return Decision(False, "the referral was not sent to any of the user's teams")
 
 
 _OPT_OUT = (

@@ -37,6 +37,8 @@ class PoolState(BaseModel):
     census_date: date | None
     occupancy: float | None
     level: int | None
+    delayed_patients: int = Field(0, description="medically fit patients waiting on an open referral")
+    delayed_bed_days: int = Field(0, description="days those patients have waited so far")
 
 
 class SiteState(BaseModel):
@@ -46,6 +48,8 @@ class SiteState(BaseModel):
     occupied: int
     level: int | None
     pools: list[PoolState]
+    delayed_patients: int = 0
+    delayed_bed_days: int = 0
 
 
 class BedState(BaseModel):
@@ -57,6 +61,8 @@ class BedState(BaseModel):
     level: int | None
     sites: list[SiteState]
     missing_census: list[str]
+    delayed_patients: int = Field(0, description="from open discharge referrals (see docs/discharge.md)")
+    delayed_bed_days: int = 0
 
 
 class CensusResult(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from joinedup.capacity import opel
 from joinedup.capacity.models import CensusEntry
 from joinedup.capacity.schemas import BedState, CensusCreate, CensusResult, PoolState, SiteState
+from joinedup.discharge import service as discharge
 from joinedup.errors import Invalid
 from joinedup.registry import service as registry
 from joinedup.wards import service as wards
@@ -54,9 +55,15 @@ def record_census(session: Session, *, census: CensusCreate, reported_by: str) -
 
 
 def live_bed_state(session: Session, *, on: date) -> BedState:
-    """The bed state with virtual-ward pools counted from their caseload (the census covers the rest)."""
+    """The bed state with virtual-ward pools counted from their caseload (the census covers the rest) and
+    delayed discharges from open discharge referrals."""
     at = datetime.combine(on, time.max, tzinfo=UTC)
-    return bed_state(session, on=on, extra_occupied=wards.occupied_by_pool(session, at=at))
+    return bed_state(
+        session,
+        on=on,
+        extra_occupied=wards.occupied_by_pool(session, at=at),
+        delays=discharge.delayed_by_pool(session, on=on),
+    )
 
 
 def latest_census(session: Session, *, on: date) -> dict[str, CensusEntry]:
@@ -75,12 +82,20 @@ def latest_census(session: Session, *, on: date) -> dict[str, CensusEntry]:
     return {e.pool_id: e for e in rows if (on - e.census_date).days <= CENSUS_VALID_DAYS}
 
 
-def bed_state(session: Session, *, on: date, extra_occupied: dict[str, int] | None = None) -> BedState:
-    """Beds from the registry and occupancy from the census (or `extra_occupied`, e.g. virtual wards)."""
+def bed_state(
+    session: Session,
+    *,
+    on: date,
+    extra_occupied: dict[str, int] | None = None,
+    delays: dict[str, tuple[int, int]] | None = None,
+) -> BedState:
+    """Beds from the registry and occupancy from the census (or `extra_occupied`, e.g. virtual wards);
+    `delays` gives each pool's (delayed patients, delayed bed-days) from discharge referrals."""
     pools = registry.list_bed_pools(session, on=on)
     sites = {s.id: s.name for s in registry.list_sites(session, on=on)}
     census = latest_census(session, on=on)
     extra = extra_occupied or {}
+    delayed = delays or {}
     by_site: dict[str, list[PoolState]] = defaultdict(list)
     missing: list[str] = []
     for pool in pools:
@@ -101,6 +116,8 @@ def bed_state(session: Session, *, on: date, extra_occupied: dict[str, int] | No
                 census_date=entry.census_date if entry else None,
                 occupancy=load.occupancy if occupied is not None else None,
                 level=opel.combined_level([load]) if occupied is not None else None,
+                delayed_patients=delayed.get(pool.id, (0, 0))[0],
+                delayed_bed_days=delayed.get(pool.id, (0, 0))[1],
             )
         )
     site_states = [
@@ -117,6 +134,8 @@ def bed_state(session: Session, *, on: date, extra_occupied: dict[str, int] | No
         level=opel.combined_level(counted),
         sites=site_states,
         missing_census=sorted(missing),
+        delayed_patients=sum(s.delayed_patients for s in site_states),
+        delayed_bed_days=sum(s.delayed_bed_days for s in site_states),
     )
 
 
@@ -129,6 +148,8 @@ def _site_state(site_id: str, name: str, pools: list[PoolState]) -> SiteState:
         occupied=sum(load.occupied for load in counted),
         level=opel.combined_level(counted),
         pools=sorted(pools, key=lambda p: p.id),
+        delayed_patients=sum(p.delayed_patients for p in pools),
+        delayed_bed_days=sum(p.delayed_bed_days for p in pools),
     )
 
 

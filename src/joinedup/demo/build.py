@@ -20,6 +20,7 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("shared care record: demo patients", "joinedup.record.demo", "load_demo_patients"),
     ("live bed census", "joinedup.capacity.demo", "create_demo_census"),
     ("virtual-ward caseload", "joinedup.wards.demo", "admit_demo_caseload"),
+    ("delayed discharges: referrals in flight", "joinedup.discharge.demo", "create_demo_referrals"),
     ("remote monitoring: kits and a burst of readings", "joinedup.monitoring.demo", "load_demo_readings"),
 )
 
