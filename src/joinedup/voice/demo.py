@@ -1,6 +1,7 @@
 """Demo public voice: stories people in LLR might tell about the places the 2016 plan touched (Leicester
 General's closure, Rutland Memorial and Fielding Palmer beds, St Mary's births, the virtual wards), moderated
-by the demo Healthwatch officer, some with the provider's reply; and the 2016 plan out for consultation.
+by the demo Healthwatch officer, some with the provider's reply; the 2016 plan out for consultation; and
+"you said, we did": actions on what people said, one measured with the planner and one with the registry.
 
 Every story is invented for the demo; names and numbers in them are there to show redaction at work.
 """
@@ -8,13 +9,14 @@ Every story is invented for the demo; names and numbers in them are there to sho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from joinedup.access import service as access
 from joinedup.plan.loading import bundled_scenarios
 from joinedup.voice import service
+from joinedup.voice.action_schemas import ActionCreate, ActionUpdateCreate
 from joinedup.voice.schemas import (
     CommentCreate,
     ConsultationCreate,
@@ -245,7 +247,7 @@ COMMENTS = (
 )
 
 
-def _tell(session: Session, index: int, story: DemoStory, now: datetime) -> str:
+def _tell(session: Session, index: int, story: DemoStory, now: datetime) -> tuple[str, str]:
     contact = ContactCreate(name=None, phone=story.contact) if story.contact else None
     feedback = FeedbackCreate(
         text=story.text,
@@ -277,7 +279,7 @@ def _tell(session: Session, index: int, story: DemoStory, now: datetime) -> str:
             )
     elif story.outcome == "reject":
         service.reject(session, reference, reason="advertising, not feedback", actor=DEMO_STAFF)
-    return story.outcome
+    return story.outcome, reference
 
 
 def _consult(session: Session) -> str:
@@ -302,12 +304,83 @@ def _consult(session: Session) -> str:
     return f"consultation on llr-stp-2016 ({len(consultation.changes)} changes)"
 
 
+# Replications for the demo's planner readings: enough for an interval, few enough to build in seconds.
+DEMO_REPLICATIONS = 10
+
+
+def _planner_action(session: Session, concern: str, now: datetime) -> None:
+    """People asked to keep Leicester General's acute beds: the planner shows what closing them does to the
+    Royal, the 2016 baseline against the 2016 plan."""
+    create = ActionCreate.model_validate({
+        "title": "Show what closing Leicester General's acute beds would do to the Royal Infirmary",
+        "description": "People asked to keep the General's acute beds. The ICB has run the 2016 plan through "
+        "the planner to show how often patients would find no bed at the Royal if they closed.",
+        "theme": "local_services", "concern": concern, "owner": "QK1",
+        "owner_role": "Director of Strategy and Planning", "due_on": (now + timedelta(days=90)).date(),
+        "status": "in progress", "publish": True,
+        "measure": {
+            "kind": "planner", "label": "Patients finding no acute bed free at the Royal Infirmary",
+            "desired": "down", "scenario": "llr-stp-2016", "pool": "lri-acute", "figure": "blocked_fraction",
+            "baseline": {"on": date(2016, 3, 31), "scenario": "llr-baseline-2016",
+                         "replications": DEMO_REPLICATIONS},
+            "current": {"replications": DEMO_REPLICATIONS},
+        },
+    })  # fmt: skip
+    action = service.create_action(session, create=create, actor=DEMO_STAFF, now=now - timedelta(days=20))
+    note = "Planner forecast added: see below. The ICB will publish it with its consultation response."
+    service.update_action(session, action.id, update=ActionUpdateCreate(note=note), actor=DEMO_STAFF, now=now)
+
+
+def _registry_action(session: Session, now: datetime) -> None:
+    """People asked for care at home: the virtual ward's beds as the registry records them."""
+    opened = now - timedelta(days=400)
+    create = ActionCreate.model_validate({
+        "title": "Open virtual ward beds so more people can be cared for at home",
+        "theme": "care_at_home", "owner": "RT5", "owner_role": "Director of Community Health Services",
+        "due_on": (opened + timedelta(days=300)).date(), "publish": True,
+        "measure": {
+            "kind": "registry", "label": "Virtual ward beds in LLR", "desired": "up", "pool": "llr-virtual",
+            "baseline": {"on": date(2016, 4, 1)}, "current": {"on": now.date()},
+        },
+    })  # fmt: skip
+    action = service.create_action(session, create=create, actor=DEMO_STAFF, now=opened)
+    done = ActionUpdateCreate(status="done", note="The virtual ward is open across LLR.")
+    service.update_action(session, action.id, update=done, actor=DEMO_STAFF, now=opened + timedelta(days=200))
+    service.update_action(
+        session, action.id, actor=DEMO_STAFF, now=opened + timedelta(days=201),
+        update=ActionUpdateCreate(note="Staffing rota agreed with the GP federations", public=False),
+    )  # fmt: skip
+
+
+def _overdue_action(session: Session, now: datetime) -> None:
+    """An open action past its due date, so the board report shows one."""
+    opened = now - timedelta(days=60)
+    create = ActionCreate.model_validate({
+        "title": "Review car parking charges for long outpatient clinics at the Royal",
+        "theme": "travel_parking", "owner": "RWE", "owner_role": "Director of Estates and Facilities",
+        "due_on": (opened + timedelta(days=45)).date(), "publish": True,
+    })  # fmt: skip
+    service.create_action(session, create=create, actor=DEMO_STAFF, now=opened)
+
+
+def _act(session: Session, concern: str, now: datetime) -> str:
+    _registry_action(session, now)
+    _overdue_action(session, now)
+    if "llr-stp-2016" not in bundled_scenarios() or "llr-baseline-2016" not in bundled_scenarios():
+        return "2 actions (no planner action: the 2016 scenarios are not bundled)"
+    _planner_action(session, concern, now)
+    return "3 actions (one measured with the planner, one with the registry)"
+
+
 def load_demo_feedback(session: Session) -> str:
-    """Tell, moderate and answer the demo stories; put the 2016 plan out for consultation."""
+    """Tell, moderate and answer the demo stories; put the 2016 plan out for consultation; record what was
+    done about what people said."""
     now = datetime.now(UTC)
-    outcomes = [_tell(session, i, story, now) for i, story in enumerate(STORIES)]
+    told = [_tell(session, i, story, now) for i, story in enumerate(STORIES)]
+    outcomes = [outcome for outcome, _ in told]
     published = outcomes.count("publish")
     return (
         f"{len(outcomes)} stories ({published} published, {sum(1 for s in STORIES if s.reply)} with replies, "
-        f"{outcomes.count('wait') + outcomes.count('spam')} awaiting moderation); {_consult(session)}"
+        f"{outcomes.count('wait') + outcomes.count('spam')} awaiting moderation); {_consult(session)}; "
+        f"{_act(session, told[0][1], now)}"
     )

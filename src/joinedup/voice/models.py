@@ -1,5 +1,6 @@
 """Public voice tables: stories and concerns, what is private about them, moderation, themes, provider
-replies, consultations with their comments, and the submission log that holds back floods.
+replies, consultations with their comments, the submission log that holds back floods, and "you said, we did":
+actions taken on a theme or concern, their updates, and the measure that shows whether anything moved.
 
 A place (organisation, site or service) is kept as its registry id: the registry is the only owner of places.
 """
@@ -23,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from joinedup.db import Base
+from joinedup.db import Base, UtcInstant
 
 FEEDBACK_STATUSES = ("received", "held", "published", "rejected")
 FEEDBACK_KINDS = ("feedback", "concern")
@@ -211,3 +212,117 @@ class ConsultationComment(Base):
     status: Mapped[str] = mapped_column(String(16), index=True, default="received")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     moderated_by: Mapped[str | None] = mapped_column(String(120))
+
+
+ACTION_STATUSES = ("planned", "in progress", "done", "dropped")
+MEASURE_KINDS = ("registry", "planner", "waiting")
+DIRECTIONS = ("up", "down")
+
+
+class Action(Base):
+    """What was done about a theme or a concern: an owner (organisation and named role), a due date and a
+    status, with dated updates. The public sees it once Healthwatch staff publish it."""
+
+    __tablename__ = "voice_action"
+    __table_args__ = (
+        CheckConstraint("status IN ('planned', 'in progress', 'done', 'dropped')", name="status_known"),
+        CheckConstraint("theme IS NOT NULL OR feedback_id IS NOT NULL", name="about_something"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    theme: Mapped[str | None] = mapped_column(String(40), index=True)
+    feedback_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voice_feedback.id", ondelete="SET NULL"), index=True
+    )
+    # The registry organisation that owns the action, and the named role answerable for it.
+    owner_organisation_id: Mapped[str] = mapped_column(String(80), index=True)
+    owner_role: Mapped[str] = mapped_column(String(120))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True, default="planned")
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcInstant())
+    updated_at: Mapped[datetime] = mapped_column(UtcInstant())
+    published_at: Mapped[datetime | None] = mapped_column(UtcInstant())
+
+    updates: Mapped[list[ActionUpdate]] = relationship(
+        back_populates="action", lazy="raise", cascade="all, delete-orphan", order_by="ActionUpdate.id"
+    )
+    measure: Mapped[Measure | None] = relationship(
+        back_populates="action", lazy="raise", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class ActionUpdate(Base):
+    """One dated step of an action: a status change and/or a note, who made it and when."""
+
+    __tablename__ = "voice_action_update"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("voice_action.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcInstant())
+    by: Mapped[str] = mapped_column(String(120))
+    status_from: Mapped[str | None] = mapped_column(String(16))
+    status_to: Mapped[str | None] = mapped_column(String(16))
+    due_from: Mapped[date | None] = mapped_column(Date)
+    due_to: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    # A note for Healthwatch and the owner only is never shown on the public page.
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    action: Mapped[Action] = relationship(back_populates="updates", lazy="raise")
+
+
+class Measure(Base):
+    """How to tell whether an action made a difference: a registry fact (a pool's beds, a service on a site),
+    a planner figure (a pool's occupancy or blocking under a scenario), or a waiting figure entered with its
+    source; with the direction that counts as better."""
+
+    __tablename__ = "voice_measure"
+    __table_args__ = (
+        CheckConstraint("kind IN ('registry', 'planner', 'waiting')", name="kind_known"),
+        CheckConstraint("desired IN ('up', 'down')", name="desired_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("voice_action.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40))
+    desired: Mapped[str] = mapped_column(String(8))
+    # registry: a bed pool's beds or a service's presence; planner: a scenario's pool figure.
+    pool_id: Mapped[str | None] = mapped_column(String(80))
+    service_id: Mapped[str | None] = mapped_column(String(80))
+    scenario: Mapped[str | None] = mapped_column(String(80))
+    figure: Mapped[str | None] = mapped_column(String(40))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcInstant())
+
+    action: Mapped[Action] = relationship(back_populates="measure", lazy="raise")
+    readings: Mapped[list[MeasureReading]] = relationship(
+        back_populates="measure",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="MeasureReading.on",
+    )
+
+
+class MeasureReading(Base):
+    """One value of a measure on a date, where it came from, and (for planner figures) its 95% interval.
+    The earliest reading is the baseline, the latest the current value."""
+
+    __tablename__ = "voice_measure_reading"
+    __table_args__ = (CheckConstraint("value >= 0", name="value_not_negative"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("voice_measure.id", ondelete="CASCADE"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime] = mapped_column(UtcInstant())
+
+    measure: Mapped[Measure] = relationship(back_populates="readings", lazy="raise")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from joinedup.errors import Invalid, NotFound
 from joinedup.registry import service as registry
+from joinedup.voice.actions import open_actions
 from joinedup.voice.models import Feedback
 from joinedup.voice.places import organisation_named, places_named
 from joinedup.voice.schemas import BoardReport, FeedbackRead, PlaceRef, ThemeCount, TrendRow
@@ -98,8 +99,11 @@ def _examples(rows: list[Feedback], names: dict[tuple[str, str], PlaceRef]) -> l
     return [feedback_read(r, names) for r in chosen]
 
 
-def board_report(session: Session, *, ods_code: str, start: date, end: date) -> BoardReport:
-    """Counts, themes, the monthly trend, example stories and the provider's replies for one organisation."""
+def board_report(
+    session: Session, *, ods_code: str, start: date, end: date, today: date | None = None
+) -> BoardReport:
+    """Counts, themes, the monthly trend, example stories and the provider's replies for one organisation,
+    and the open actions it owns with their age on `today`."""
     org = registry.get_organisation_by_ods(session, ods_code.strip().upper())
     if org is None:
         raise NotFound(f"no organisation with ODS code {ods_code!r} in the registry")
@@ -118,4 +122,5 @@ def board_report(session: Session, *, ods_code: str, start: date, end: date) -> 
         sentiment=dict(Counter(r.sentiment or "neutral" for r in counted)),
         mean_rating=round(mean(ratings), 2) if ratings else None, themes=theme_counts(counted),
         trend=_trend(session, rows), places=dict(places.most_common()), examples=_examples(rows, names),
+        actions=open_actions(session, organisation_id=org.id, today=today),
     )  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from joinedup.voice.action_schemas import OpenActionRead
 from joinedup.voice.themes import THEME_CODES
 
 MAX_TEXT = 5000
@@ -197,6 +198,9 @@ class BoardReport(BaseModel):
     trend: list[TrendRow]
     places: dict[str, int]
     examples: list[FeedbackRead]
+    actions: list[OpenActionRead] = Field(
+        default_factory=list, description="Open actions the organisation owns, oldest first, with their age."
+    )
 
 
 class CommentCreate(Strict):

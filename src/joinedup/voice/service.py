@@ -16,6 +16,16 @@ from joinedup.access import service as access
 from joinedup.errors import Forbidden, Invalid, NotFound
 from joinedup.registry import service as registry
 from joinedup.voice import redaction, themes
+from joinedup.voice.actions import (
+    add_reading,
+    create_action,
+    get_action,
+    list_actions,
+    open_actions,
+    publish_action,
+    set_measure,
+    update_action,
+)
 from joinedup.voice.consultations import (
     comment_on_change,
     export_consultation_csv,
@@ -38,32 +48,42 @@ from joinedup.voice.schemas import (
     ThemeChoice,
 )
 from joinedup.voice.views import feedback_read, moderation_read
+from joinedup.voice.you_said import you_said_we_did
 
 __all__ = [
     "FLOOD_LIMITS",
+    "add_reading",
     "board_report",
     "comment_on_change",
     "confirm_themes",
+    "create_action",
     "erase_private_details",
     "export_consultation_csv",
+    "get_action",
     "get_consultation",
     "get_feedback",
     "get_for_moderation",
+    "list_actions",
     "list_comments_awaiting",
     "list_consultations",
     "list_published",
     "moderate_comment",
     "moderation_queue",
+    "open_actions",
     "private_details",
     "publish",
+    "publish_action",
     "publish_consultation",
     "record_reply",
     "reject",
     "request_response",
     "rewrite_public_text",
     "sender_key",
+    "set_measure",
     "submit_feedback",
     "trends",
+    "update_action",
+    "you_said_we_did",
 ]
 
 log = logging.getLogger(__name__)
