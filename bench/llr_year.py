@@ -33,11 +33,15 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     cpu = _cpu_seconds() - cpu_before
     admissions = float(sum(run.figure(pool, "admissions").sum() for pool in compiled.pool_ids))
-    print(f"scenario: {compiled.name}, {args.replications} replications of {compiled.horizon_days} days "
-          f"(+{compiled.warmup_days} warm-up), {args.workers} workers")
+    print(
+        f"scenario: {compiled.name}, {args.replications} replications of {compiled.horizon_days} days "
+        f"(+{compiled.warmup_days} warm-up), {args.workers} workers"
+    )
     print(f"admissions simulated in the horizon: {admissions:,.0f}")
-    print(f"cpu: {cpu:.1f} s in all processes; load average {load_before:.1f} before, "
-          f"{os.getloadavg()[0]:.1f} after (other work on the machine slows the elapsed time)")
+    print(
+        f"cpu: {cpu:.1f} s in all processes; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after (other work on the machine slows the elapsed time)"
+    )
     print(f"elapsed: {elapsed:.2f} s")
     print(f"ratio to the {LIMIT_SECONDS:.0f} s limit: {elapsed / LIMIT_SECONDS:.2f}")
 

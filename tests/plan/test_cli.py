@@ -31,7 +31,8 @@ def test_run_json_prints_one_document_with_intervals(one_pool: Path) -> None:
 
 def test_run_without_json_shows_a_table_and_writes_the_report(one_pool: Path, tmp_path: Path) -> None:
     report = tmp_path / "out.html"
-    result = cli.invoke(app, ["run", str(one_pool), "-n", "2", "--report", str(report), "--workers", "1"])
+    args = ["run", str(one_pool), "-n", "2", "--report", str(report), "--workers", "1"]
+    result = cli.invoke(app, args, env={"COLUMNS": "100"})  # the table needs about 85 characters
     assert result.exit_code == 0, result.stderr
     assert "occupancy" in result.stdout and "acute" in result.stdout
     assert report.read_text().startswith("<!DOCTYPE html>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,22 @@ def test_distributions_have_their_mean_and_variance(kind: str, mean: float, vari
     values = draws(kind)
     assert values.mean() == pytest.approx(mean, abs=0.03 * max(1.0, mean))
     assert values.var() == pytest.approx(variance, rel=0.04)
+
+
+@pytest.mark.parametrize("kind", ["normal", "exponential"])
+def test_ziggurat_draws_follow_the_distribution_into_its_tails(kind: str) -> None:
+    # Kolmogorov-Smirnov distance to the exact distribution function (1% critical value 1.63 / sqrt(n)),
+    # and the share beyond the ziggurat's base layer, drawn by the separate tail algorithm.
+    n = 400_000
+    values = np.sort(draws(kind, n, 2018))
+    if kind == "normal":
+        cdf = 0.5 * (1.0 + np.vectorize(math.erf)(values / math.sqrt(2.0)))
+        tail, beyond = 3.0, math.erfc(3.0 / math.sqrt(2.0))
+        share = float(np.mean(np.abs(values) > tail))
+    else:
+        cdf = 1.0 - np.exp(-values / 2.0)
+        tail, beyond = 7.0, math.exp(-7.0)
+        share = float(np.mean(values / 2.0 > tail))
+    steps = np.arange(1, n + 1) / n
+    assert max(np.max(steps - cdf), np.max(cdf - steps + 1.0 / n)) < 1.63 / math.sqrt(n)
+    assert share == pytest.approx(beyond, rel=4.0 * math.sqrt((1 - beyond) / (n * beyond)))

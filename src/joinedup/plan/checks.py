@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
-from joinedup.plan import demand
+from joinedup.plan import chc, costs, demand, workforce
 from joinedup.plan.scenario import (
     ChangeBase,
     CloseBeds,
+    Delay,
     MoveService,
     OpenBeds,
     OpenVirtualWard,
@@ -49,12 +50,16 @@ def check_references(scenario: Scenario, file: str) -> None:
     for i, pathway in enumerate(scenario.pathways):
         where = f"pathways[{i}]"
         _check_route(file, f"{where}.route", pathway.route, known)
+        _check_delays(file, f"{where}.delays", pathway.delays)
         if pathway.divert_to is not None and pathway.divert_to not in known:
             raise _unknown_pool(file, f"{where}.divert_to", pathway.divert_to, known)
         _check_demand(file, where, pathway, scenario)
     for i, change in enumerate(scenario.changes):
         _check_change(file, f"changes[{i}]", change, scenario, known)
     capacity_schedule(scenario, file)
+    workforce.check_workforce(scenario, file)
+    costs.check_costs(scenario, file)
+    chc.check_chc(scenario, file)
 
 
 def capacity_schedule(scenario: Scenario, file: str = "scenario") -> dict[str, list[tuple[date, int]]]:
@@ -113,6 +118,7 @@ def _check_route(file: str, field: str, route: list[list[Step]], known: set[str]
             raise _unknown_pool(file, f"{field}{where}.pool", step.pool, known)
         if step.divert_to is not None and step.divert_to not in known:
             raise _unknown_pool(file, f"{field}{where}.divert_to", step.divert_to, known)
+        _check_delays(file, f"{field}{where}.delays", step.delays or [])
     for j, stage in enumerate(route):
         total = sum(step.probability for step in stage)
         if total > 1.0 + PROBABILITY_SLACK:
@@ -129,6 +135,14 @@ def _check_route(file: str, field: str, route: list[list[Step]], known: set[str]
                 round(total, 9),
                 "the first stage's probabilities must add up to 1 (every arrival goes somewhere)",
             )
+
+
+def _check_delays(file: str, field: str, delays: Sequence[Delay]) -> None:
+    total = sum(delay.probability for delay in delays)
+    if total > 1.0 + PROBABILITY_SLACK:
+        raise ScenarioInvalid(
+            file, field, round(total, 9), "probabilities of delayed discharge add up to more than 1"
+        )
 
 
 def _check_demand(file: str, where: str, pathway: Pathway, scenario: Scenario) -> None:

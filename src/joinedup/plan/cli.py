@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from joinedup.errors import Invalid
-from joinedup.plan import loading, queueing, results, runner
+from joinedup.plan import loading, queueing, resources, results, runner, whatif_cli
 from joinedup.plan.compiled import compile_scenario
 from joinedup.plan.loading import RegistryBedPool
 from joinedup.settings import get_settings
@@ -65,6 +65,8 @@ def run_command(
             _print_json(summary)
         else:
             Console().print(_run_table(summary))
+            for line in resources.run_lines(summary):
+                Console().print(line, highlight=False)
 
 
 @app.command("compare")
@@ -94,6 +96,11 @@ def compare_command(
             _print_json(comparison)
         else:
             Console().print(_compare_table(comparison))
+            for line in resources.comparison_lines(comparison):
+                Console().print(line, highlight=False)
+
+
+app.command("whatif")(whatif_cli.whatif_command)
 
 
 @app.command("beds")
@@ -206,7 +213,17 @@ def _run_table(summary: dict[str, Any]) -> Table:
         title=f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']}, "
         "mean (95% interval)"
     )
-    for heading in ("pool", "beds", "occupancy", "days > 92%", "blocked", "diverted", "mean wait (days)"):
+    headings = (
+        "pool",
+        "beds",
+        "occupancy",
+        "days\n> 92%",
+        "blocked",
+        "diverted",
+        "mean wait\n(days)",
+        "delayed\nbed-days",
+    )
+    for heading in headings:
         table.add_column(heading, justify="left" if heading == "pool" else "right")
     for pool in summary["pools"]:
         beds = (
@@ -217,11 +234,18 @@ def _run_table(summary: dict[str, Any]) -> Table:
         table.add_row(
             pool["id"],
             beds,
-            _shown(pool["occupancy"], True),
-            _shown(pool["days_above_92"], digits=0),
-            _shown(pool["blocked_fraction"], True),
-            _shown(pool["diverted_fraction"], True),
-            _shown(pool["wait_mean_days"], digits=2),
+            *(
+                # The interval on a line of its own under the mean, for a narrower table.
+                text.replace(" (", "\n(", 1)
+                for text in (
+                    _shown(pool["occupancy"], True),
+                    _shown(pool["days_above_92"], digits=0),
+                    _shown(pool["blocked_fraction"], True),
+                    _shown(pool["diverted_fraction"], True),
+                    _shown(pool["wait_mean_days"], digits=2),
+                    _shown(pool["delayed_bed_days"], digits=0),
+                )
+            ),
         )
     return table
 

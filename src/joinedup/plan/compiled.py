@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from joinedup.plan import demand
+from joinedup.plan import chc, demand, workforce
 from joinedup.plan.checks import capacity_schedule, pool_ids
 from joinedup.plan.scenario import (
+    DELAY_REASONS,
     AvoidAdmissions,
+    Delay,
     MoveService,
     Pathway,
     Scenario,
@@ -29,8 +31,12 @@ from joinedup.plan.scenario import (
 
 POLICY_CODES = {"refuse": 0, "wait": 1, "divert": 2}
 DISTRIBUTION_CODES = {"lognormal": 0, "gamma": 1, "exponential": 2, "empirical": 3}
-# Columns of the step tables.
-STEP_POOL, STEP_DIST, STEP_EMP_OFF, STEP_EMP_LEN, STEP_POLICY, STEP_DIVERT = range(6)
+# Columns of the step tables. A step's delayed discharges are rows after every step of every route, with
+# the same columns: the reason's code in place of the pool, the delay's distribution, and in STEP_CUM the
+# cumulative probability of the step's delays up to this one.
+STEP_POOL, STEP_DIST, STEP_EMP_OFF, STEP_EMP_LEN, STEP_POLICY, STEP_DIVERT, STEP_DELAY_OFF, STEP_DELAY_LEN = (
+    range(8)
+)
 STEP_P1, STEP_P2, STEP_MAX_WAIT, STEP_CUM = range(4)
 
 IntArray = npt.NDArray[np.int64]
@@ -47,6 +53,7 @@ class ResolvedStep:
     when_full: str
     max_wait_days: float | None
     divert_to: str | None
+    delays: tuple[Delay, ...] = ()
 
 
 Route = tuple[tuple[ResolvedStep, ...], ...]
@@ -83,6 +90,19 @@ class CompiledScenario:
     emp_cum: FloatArray
     max_total_beds: int
     demand_by_band: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Patients in each pool's beds at time 0 of every replication (a forecast from today); none if empty.
+    initial_occupied: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        initial = np.asarray(self.initial_occupied, dtype=np.int64)
+        if initial.size == 0:
+            initial = np.zeros(self.beds0.size, dtype=np.int64)
+        if initial.shape != self.beds0.shape or np.any(initial < 0):
+            raise ValueError(
+                f"initial_occupied needs one count of 0 or more per pool ({self.beds0.size} pools), "
+                f"got {initial.tolist()}"
+            )
+        object.__setattr__(self, "initial_occupied", initial)
 
     @property
     def total_days(self) -> int:
@@ -91,6 +111,7 @@ class CompiledScenario:
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
     """Flatten a checked scenario into kernel arrays."""
+    scenario = chc.with_chc_demand(scenario)
     pools = pool_ids(scenario)
     index = {pool: i for i, pool in enumerate(pools)}
     total_days = scenario.warmup_days + scenario.horizon_days
@@ -162,6 +183,10 @@ def _capacity(scenario: Scenario, index: dict[str, int], total_days: int) -> tup
             cursor += 1
         daily[:, day] = current
     columns = np.array(events, dtype=np.int64).reshape(-1, 3)
+    staffed = workforce.staffed_beds(scenario, list(index), daily, scenario.warmup_days)
+    if (staffed < daily).any():  # a pool open but unstaffed behaves as closed beyond its staffed beds
+        daily, columns = workforce.capped_capacity(daily, staffed)
+        beds0 = daily[:, 0].copy()
     reported = daily[:, scenario.warmup_days :]
     return beds0, columns[:, 0].copy(), columns[:, 1].copy(), columns[:, 2].copy(), reported
 
@@ -185,6 +210,8 @@ def _pathway_days(scenario: Scenario, pathway: Pathway, routes: _RouteTable) -> 
     total_days = scenario.warmup_days + scenario.horizon_days
     first = scenario.start_date - timedelta(days=scenario.warmup_days)
     profile = demand.day_profile(first, total_days, pathway.weekday, pathway.season)
+    if pathway.starts_on is not None:  # a pathway that begins on a date has no arrivals before it
+        profile = profile * (np.arange(total_days) >= (pathway.starts_on - first).days)
     mix: list[tuple[Route, float]] = [(resolve_route(pathway.route, pathway, None), 1.0)]
     multiplier = 1.0
     factor = np.zeros(total_days)
@@ -230,6 +257,7 @@ def _moved(route: Route, old: str, new: str) -> Route:
                 s.when_full,
                 s.max_wait_days,
                 new if s.divert_to == old else s.divert_to,
+                s.delays,
             )
             for s in stage
         )
@@ -240,7 +268,8 @@ def _moved(route: Route, old: str, new: str) -> Route:
 def resolve_route(route: list[list[Step]], pathway: Pathway, stay: Stay | None) -> Route:
     """A route with each option's stay and full-pool rule filled in from the pathway.
 
-    A step without its own divert_to takes the pathway's only in the first stage.
+    A step without its own divert_to takes the pathway's only in the first stage; a step without its own
+    delays list takes the pathway's.
     """
     return tuple(
         tuple(
@@ -253,6 +282,7 @@ def resolve_route(route: list[list[Step]], pathway: Pathway, stay: Stay | None) 
                 if step.when_full
                 else step.max_wait_days or pathway.max_wait_days,
                 divert_to=step.divert_to if step.divert_to or j > 0 else pathway.divert_to,
+                delays=tuple(step.delays if step.delays is not None else pathway.delays),
             )
             for step in stage
         )
@@ -314,6 +344,7 @@ def _step_key(step: ResolvedStep) -> list[object]:
         step.when_full,
         step.max_wait_days,
         step.divert_to,
+        [delay.model_dump() for delay in step.delays],
     ]
 
 
@@ -327,6 +358,7 @@ class _StepArrays:
         self.step_f: list[list[float]] = []
         self.emp_values: list[float] = []
         self.emp_cum: list[float] = []
+        self.delays: list[tuple[Delay, ...]] = []
 
     def add_route(self, route: Route) -> None:
         for stage in route:
@@ -349,9 +381,26 @@ class _StepArrays:
                 emp_len,
                 POLICY_CODES[step.when_full],
                 divert,
+                0,
+                len(step.delays),
             ]
         )
         self.step_f.append([p1, p2, max_wait, cumulative])
+        self.delays.append(step.delays)
+
+    def _add_delays(self) -> None:
+        """Each step's delayed discharges as rows after the steps; the step points to its first."""
+        for k, delays in enumerate(self.delays):
+            self.step_i[k][STEP_DELAY_OFF] = len(self.step_i)
+            running = 0.0
+            for delay in delays:
+                running += delay.probability
+                p1, p2, emp_off, emp_len = self._stay_parameters(delay.days)
+                code = DELAY_REASONS.index(delay.reason)
+                dist = DISTRIBUTION_CODES[delay.days.distribution]
+                self.step_i.append([code, dist, emp_off, emp_len, 0, -1, 0, 0])
+                self.step_f.append([p1, p2, 0.0, min(running, 1.0)])
+        self.delays = []
 
     def _stay_parameters(self, stay: Stay) -> tuple[float, float, int, int]:
         mean, sd = stay.mean(), stay.sd_days or 0.0
@@ -372,10 +421,11 @@ class _StepArrays:
         return mean, 0.0, offset, len(values)
 
     def arrays(self) -> dict[str, Any]:
+        self._add_delays()
         return {
             "route_stage_off": np.array(self.route_stage_off, dtype=np.int64),
             "stage_step_off": np.array(self.stage_step_off, dtype=np.int64),
-            "step_i": np.array(self.step_i, dtype=np.int64).reshape(-1, 6),
+            "step_i": np.array(self.step_i, dtype=np.int64).reshape(-1, 8),
             "step_f": np.array(self.step_f, dtype=np.float64).reshape(-1, 4),
             "emp_values": np.array(self.emp_values or [0.0], dtype=np.float64),
             "emp_cum": np.array(self.emp_cum or [1.0], dtype=np.float64),

@@ -36,15 +36,29 @@ class RegistryBedPool(Protocol):
 
 RegistryLookup = Callable[[date], Sequence[RegistryBedPool]]
 
+# A file as it was read: resolved path, modification time (ns) and size; editing the file changes the stamp.
+FileStamp = tuple[Path, int, int]
+
+
+def file_stamp(path: Path) -> FileStamp:
+    """The stamp of `path` now (OSError if it cannot be read)."""
+    info = path.stat()
+    return path.resolve(), info.st_mtime_ns, info.st_size
+
 
 def bundled_scenarios() -> list[str]:
     """Names of the scenarios shipped with joinedup (files in joinedup/data/scenarios)."""
     return sorted(path.stem for path in SCENARIO_FOLDER.glob("*.toml"))
 
 
-def load_scenario(source: str | Path, *, registry: RegistryLookup | None = None) -> Scenario:
-    """A validated scenario from a bundled name or a TOML path; `registry` resolves pools_from_registry."""
-    file, document = read_document(str(source))
+def load_scenario(
+    source: str | Path, *, registry: RegistryLookup | None = None, read: list[FileStamp] | None = None
+) -> Scenario:
+    """A validated scenario from a bundled name or a TOML path; `registry` resolves pools_from_registry.
+
+    `read`, when given, collects the stamp of every file read: the scenario's own, then its baselines'.
+    """
+    file, document = read_document(str(source), read=read)
     scenario = validate_document(document, file)
     if scenario.pools_from_registry is not None:
         if registry is None:
@@ -71,13 +85,18 @@ def with_registry_pools(scenario: Scenario, registry_pools: Sequence[RegistryBed
     return scenario.model_copy(update={"pools": taken + list(scenario.pools)})
 
 
-def read_document(source: str, seen: tuple[Path, ...] = ()) -> tuple[str, dict[str, Any]]:
+def read_document(
+    source: str, seen: tuple[Path, ...] = (), read: list[FileStamp] | None = None
+) -> tuple[str, dict[str, Any]]:
     """(file name for messages, TOML document with its baseline merged in) for a bundled name or a path."""
     path = _locate(source)
     file = path.name if path.parent == SCENARIO_FOLDER else str(source)
     if path in seen:
         raise ScenarioInvalid(file, "baseline", source, "scenarios build on each other in a circle")
     try:
+        if read is not None:
+            # Stamped before reading, so an edit made during the read leaves a stamp that no longer matches.
+            read.append(file_stamp(path))
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioInvalid(file, "", None, f"is not valid TOML: {exc}") from None
@@ -89,7 +108,7 @@ def read_document(source: str, seen: tuple[Path, ...] = ()) -> tuple[str, dict[s
     if not isinstance(baseline, str):
         raise ScenarioInvalid(file, "baseline", baseline, "must be a bundled scenario name or a path")
     relative = path.parent / baseline
-    _, base = read_document(str(relative) if relative.is_file() else baseline, (*seen, path))
+    _, base = read_document(str(relative) if relative.is_file() else baseline, (*seen, path), read)
     return file, merge_baseline(base, document)
 
 

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from joinedup.plan import report_resources
 from joinedup.plan.results import Run, assumptions, comparison, sources, summary
 
 COLOURS = ("#005eb8", "#da291c", "#009639", "#ed8b00", "#7c2855", "#00a499", "#425563", "#330072", "#ffb81c")
@@ -33,6 +34,8 @@ def render(run: Run) -> str:
         _about(run),
         "<h2>Figures by pool</h2>",
         _figures_table(document),
+        *_delays_section(document),
+        *report_resources.run_sections(run, document),
         "<h2>Occupied beds over time</h2>",
         '<p class="note">Mean occupied beds each day with its 95% interval across replications; the dotted '
         "line is the beds open.</p>",
@@ -59,6 +62,7 @@ def render_comparison(a: Run, b: Run) -> str:
         _chart(_blocking_chart(document), "blocking"),
         "<h2>Differences by pool (B minus A)</h2>",
         _differences_table(document),
+        *report_resources.comparison_sections(a, b, document),
         "<h2>Occupied beds over time</h2>",
         *[
             _chart(_occupancy_chart(run, setting), f"occupancy-{label}-{k}")
@@ -110,8 +114,11 @@ def _occupancy_chart(run: Run, setting: str) -> go.Figure:
     settings = {pool.id: pool.setting or "other" for pool in c.scenario.pools}
     dates = [c.scenario.start_date + timedelta(days=d) for d in range(c.horizon_days)]
     figure = go.Figure()
-    shown = [n for n, pool_id in enumerate(c.pool_ids)
-             if settings.get(pool_id, "virtual") == setting and _shown(run, n)]
+    shown = [
+        n
+        for n, pool_id in enumerate(c.pool_ids)
+        if settings.get(pool_id, "virtual") == setting and _shown(run, n)
+    ]
     for k, n in enumerate(shown):
         colour = COLOURS[k % len(COLOURS)]
         band_x = dates + dates[::-1]
@@ -186,11 +193,17 @@ def _demand_chart(runs: list[Run]) -> go.Figure:
                 for band, arrivals in by_band.items():
                     totals[band] = totals.get(band, 0.0) + arrivals
             figure.add_trace(go.Bar(x=list(totals), y=list(totals.values()), name=run.compiled.name))
-    figure.update_layout(barmode="stack" if len(runs) == 1 else "group", yaxis_title="arrivals a day",
-                         xaxis_title="age band", height=420, margin={"t": 30})
+    figure.update_layout(
+        barmode="stack" if len(runs) == 1 else "group",
+        yaxis_title="arrivals a day",
+        xaxis_title="age band",
+        height=420,
+        margin={"t": 30},
+    )
     if not any(run.compiled.demand_by_band for run in runs):
-        figure.add_annotation(text="arrivals are given per day, not from the population by age band",
-                              showarrow=False)
+        figure.add_annotation(
+            text="arrivals are given per day, not from the population by age band", showarrow=False
+        )
     return figure
 
 
@@ -240,6 +253,30 @@ def _figures_table(document: dict[str, Any]) -> str:
         for p in document["pools"]
     ]
     return _table(head, rows) + f'<p class="note">Mean ({escape(document["interval"])}).</p>'
+
+
+def _delays_section(document: dict[str, Any]) -> list[str]:
+    """Delayed bed-days (medically fit, waiting to leave) by pool and reason; nothing if none."""
+    pools = [p for p in document["pools"] if p["delayed_by_reason"] and p["delayed_bed_days"]["mean"]]
+    if not pools:
+        return []
+    reasons = list(dict.fromkeys(reason for p in pools for reason in p["delayed_by_reason"]))
+    head = ("pool", "delayed bed-days", "delayed patients", *reasons)
+    rows = [
+        [
+            escape(p["id"]),
+            _cell(p["delayed_bed_days"]),
+            _cell(p["delayed_patients"]),
+            *[_cell(p["delayed_by_reason"][reason]) for reason in reasons],
+        ]
+        for p in pools
+    ]
+    return [
+        "<h2>Delayed discharges</h2>",
+        '<p class="note">Bed-days in the horizon held by patients medically fit to leave but waiting, by '
+        "reason; patients admitted in the horizon whose discharge was delayed.</p>",
+        _table(head, rows),
+    ]
 
 
 def _differences_table(document: dict[str, Any]) -> str:

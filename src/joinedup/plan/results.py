@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from joinedup.plan import demand, flow
-from joinedup.plan.compiled import CompiledScenario
+from joinedup.plan import demand, flow, workforce
+from joinedup.plan.compiled import STEP_POOL, CompiledScenario
+from joinedup.plan.scenario import DELAY_REASONS, Scenario
 
 FloatArray = npt.NDArray[np.float64]
 HIGH_OCCUPANCY = 0.92
@@ -38,8 +39,18 @@ FIGURES = (
     "mean_stay_days",
     "offered_beds",
     "beds_for_92",
+    "delayed_bed_days",
+    "delayed_patients",
 )
-SYSTEM_FIGURES = ("occupied_beds", "bed_days", "refused", "diverted", "admissions")
+SYSTEM_FIGURES = (
+    "occupied_beds",
+    "bed_days",
+    "refused",
+    "diverted",
+    "admissions",
+    "delayed_bed_days",
+    "out_of_system",
+)
 INTERVAL = "95% confidence interval of the mean across replications (Student t)"
 
 
@@ -51,6 +62,8 @@ class BlockFigures:
     system: FloatArray
     daily_sum: FloatArray
     daily_sumsq: FloatArray
+    staff: workforce.StaffBlock | None = None
+    delayed_by_reason: FloatArray | None = None  # delayed bed-days, reps x pools x DELAY_REASONS
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,8 @@ class Run:
     daily_mean: FloatArray
     daily_low: FloatArray
     daily_high: FloatArray
+    staff: workforce.StaffDaily | None = None
+    delayed_by_reason: FloatArray | None = None  # delayed bed-days, reps x pools x DELAY_REASONS
 
     def figure(self, pool_id: str, name: str) -> FloatArray:
         """One figure of one pool, one value per replication."""
@@ -103,6 +118,9 @@ def block_figures(
         # hold that load at 92% occupancy.
         columns["offered_beds"] = arrivals / horizon * columns["mean_stay_days"]
         columns["beds_for_92"] = columns["offered_beds"] / HIGH_OCCUPANCY
+        by_reason = stats[:, :, flow.DELAY_DAYS : flow.DELAY_DAYS + flow.N_REASONS]
+        columns["delayed_bed_days"] = by_reason.sum(axis=2)
+        columns["delayed_patients"] = stats[:, :, flow.DELAYED : flow.DELAYED + flow.N_REASONS].sum(axis=2)
     figures = np.stack([columns[name] for name in FIGURES], axis=2)
     system = np.stack(
         [
@@ -111,10 +129,16 @@ def block_figures(
             stats[:, :, flow.REFUSED].sum(axis=1),
             stats[:, :, flow.DIVERTED].sum(axis=1),
             stats[:, :, flow.ADMITTED].sum(axis=1),
+            columns["delayed_bed_days"].sum(axis=1),
+            # Patients the system never admitted: refused, or diverted with no bed where they were sent.
+            (stats[:, :, flow.REFUSED] + stats[:, :, flow.DIVERTED] - stats[:, :, flow.DIVERTED_IN]).sum(1),
         ],
         axis=1,
     )
-    return BlockFigures(figures, system, daily.sum(axis=0), (daily * daily).sum(axis=0))
+    staff = workforce.staff_block(compiled.scenario, compiled.pool_ids, compiled.warmup_days, daily)
+    return BlockFigures(
+        figures, system, daily.sum(axis=0), (daily * daily).sum(axis=0), staff, by_reason.copy()
+    )
 
 
 def _daily_percentile(rate: FloatArray, beds: FloatArray, q: float) -> FloatArray:
@@ -164,7 +188,36 @@ def merge_blocks(compiled: CompiledScenario, replications: int, seed: int, parts
         daily_mean=mean,
         daily_low=mean - half,
         daily_high=mean + half,
+        staff=workforce.merge_staff(
+            [part.staff for part in parts],
+            replications,
+            t_quantile_975(replications - 1) if replications > 1 else 0.0,
+        ),
+        delayed_by_reason=np.concatenate([_by_reason(compiled, part) for part in parts]),
     )
+
+
+def _by_reason(compiled: CompiledScenario, part: BlockFigures) -> FloatArray:
+    if part.delayed_by_reason is not None:
+        return part.delayed_by_reason
+    return np.zeros((part.figures.shape[0], len(compiled.pool_ids), len(DELAY_REASONS)))
+
+
+def delay_reasons(compiled: CompiledScenario) -> list[str]:
+    """The reasons of delayed discharge the scenario uses, in DELAY_REASONS order."""
+    codes = set(compiled.step_i[int(compiled.stage_step_off[-1]) :, STEP_POOL].tolist())
+    return [reason for k, reason in enumerate(DELAY_REASONS) if k in codes]
+
+
+def delayed_by_reason(run: Run, n: int) -> dict[str, dict[str, float | None]]:
+    """Delayed bed-days of pool `n` for each reason the scenario uses, with 95% intervals."""
+    by_reason = run.delayed_by_reason
+    if by_reason is None:
+        return {}
+    return {
+        reason: interval(by_reason[:, n, DELAY_REASONS.index(reason)], floor=0.0)
+        for reason in delay_reasons(run.compiled)
+    }
 
 
 @lru_cache(maxsize=256)
@@ -230,6 +283,7 @@ def summary(run: Run) -> dict[str, Any]:
         }
         for f, name in enumerate(FIGURES):
             entry[name] = interval(run.figures[:, n, f], floor=0.0)
+        entry["delayed_by_reason"] = delayed_by_reason(run, n)
         pools.append(entry)
     return {
         "scenario": c.name,
@@ -243,7 +297,15 @@ def summary(run: Run) -> dict[str, Any]:
         "system": {name: interval(run.system[:, k], floor=0.0) for k, name in enumerate(SYSTEM_FIGURES)},
         "sources": sources(c),
         "assumptions": assumptions(c),
+        **_resources().run_sections(run),
     }
+
+
+def _resources() -> Any:
+    """Staff and money figures (imported here: that module builds on this one)."""
+    from joinedup.plan import resources
+
+    return resources
 
 
 COMPARED = (
@@ -256,6 +318,7 @@ COMPARED = (
     "wait_mean_days",
     "waiting_mean",
     "bed_days",
+    "delayed_bed_days",
 )
 
 
@@ -291,6 +354,7 @@ def comparison(a: Run, b: Run) -> dict[str, Any]:
         "paired": paired,
         "difference": "B minus A, " + ("paired by replication" if paired else "Welch interval"),
         "differences": differences,
+        **_resources().comparison_sections(a, b, paired),
     }
 
 
@@ -319,6 +383,9 @@ MODEL_ASSUMPTIONS = (
     "A patient waiting for the next pool of a route keeps the bed they are in until a bed frees there "
     "(a delayed transfer); waiting patients are admitted first come, first served.",
     "Closing beds never moves a patient out: a pool above its new size admits no one until it falls below.",
+    "A delayed discharge (medically fit but waiting for housing, social care, a CHC assessment, a community "
+    "or care-home bed) is drawn with each stay at a step, independently of how full anything is; the patient "
+    "keeps the bed for the delay, then goes on along the route.",
     "Figures cover the horizon only; the warm-up (run under the state on the start date) is discarded.",
     "Occupancy is the mean of occupied beds over the beds open; percentiles and days above 92% use each "
     "day's mean occupancy.",
@@ -343,13 +410,32 @@ def assumptions(compiled: CompiledScenario) -> list[str]:
     for change in scenario.changes:
         if change.source and "assumption" in change.source.lower():
             listed.append(f"{change.kind} on {change.on}: {change.source}")
+    listed += _delay_sources(scenario)
+    listed += _resources().scenario_assumptions(scenario)
     return listed
+
+
+def _delay_sources(scenario: Scenario) -> list[str]:
+    """Each delayed discharge of the scenario with its source (a seed line, or labelled assumption)."""
+    found = []
+    for pathway in scenario.pathways:
+        steps = [(f"pathway {pathway.id}", pathway.delays)]
+        steps += [(f"pathway {pathway.id} at {s.pool}", s.delays or []) for st in pathway.route for s in st]
+        for where, delays in steps:
+            found += [
+                f"{where}: delayed discharge ({d.reason}, probability {d.probability:g}, mean "
+                f"{d.days.mean():g} days): {d.source or 'no source given'}"
+                for d in delays
+            ]
+    return found
 
 
 def sources(compiled: CompiledScenario) -> list[str]:
     """Each change with the document it comes from (those labelled assumption are listed as assumptions)."""
-    return [
+    cited = [
         f"{c.kind} on {c.on}: {c.source}"
         for c in compiled.scenario.changes
         if c.source and "assumption" not in c.source.lower()
     ]
+    cited += _resources().scenario_sources(compiled.scenario)
+    return cited

@@ -52,7 +52,7 @@ def blocks(seed: int, replications: int) -> list[Block]:
 
 def simulate(compiled: CompiledScenario, block: Block) -> BlockFigures:
     """Simulate one block and reduce it to per-replication figures and daily sums."""
-    stats, daily, hist = engine.run_block(compiled, block.seeds)
+    stats, daily, hist, _ = engine.run_block(compiled, block.seeds)
     return block_figures(compiled, stats, daily, hist)
 
 

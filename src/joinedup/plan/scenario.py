@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import ErrorDetails
 
 from joinedup.errors import Invalid
+from joinedup.registry.vocabulary import StaffGroup
 
 Policy = Literal["refuse", "wait", "divert"]
 Distribution = Literal["lognormal", "gamma", "exponential", "empirical"]
@@ -64,6 +65,20 @@ class Stay(Strict):
         return sum(v * w for v, w in zip(values, weights, strict=True)) / total if total > 0 else 0.0
 
 
+DELAY_REASONS = ("housing", "social-care", "chc-assessment", "community-bed", "care-home", "other")
+DelayReason = Literal["housing", "social-care", "chc-assessment", "community-bed", "care-home", "other"]
+
+
+class Delay(Strict):
+    """A delayed discharge: with `probability`, a patient medically fit to leave keeps the bed `days` more
+    (waiting for housing, social care, a CHC assessment, a community or care-home bed)."""
+
+    reason: DelayReason
+    probability: Share
+    days: Stay
+    source: str | None = None
+
+
 class Step(Strict):
     """One pool a patient may go to at a stage of a route, with the chance of going there."""
 
@@ -73,6 +88,7 @@ class Step(Strict):
     when_full: Policy | None = None
     max_wait_days: Annotated[float, Field(gt=0.0)] | None = None
     divert_to: Id | None = None
+    delays: list[Delay] | None = None
 
 
 def _stages(value: Any) -> Any:
@@ -115,6 +131,8 @@ class Pathway(Strict):
     season: Annotated[list[Annotated[float, Field(ge=0.0)]], Field(min_length=12, max_length=12)] | None = (
         None
     )
+    starts_on: date | None = None
+    delays: list[Delay] = []
     source: str | None = None
 
     @model_validator(mode="after")
@@ -185,10 +203,138 @@ class AvoidAdmissions(ChangeBase):
     share: Share
 
 
+# Money is whole pence (STYLE.md); strict, so 12.5, 12.0 or "1250" is refused rather than rounded.
+Pence = Annotated[int, Field(ge=0, strict=True)]
+Fte = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+
+class StaffChange(ChangeBase):
+    """From `on`, `fte` more (add_staff) or fewer (cut_staff) staff of a group in a pool or a setting."""
+
+    pool: Id | None = None
+    setting: Id | None = None
+    staff_group: StaffGroup
+    fte: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> StaffChange:
+        if (self.pool is None) == (self.setting is None):
+            raise ValueError("give exactly one of pool or setting")
+        return self
+
+
+class AddStaff(StaffChange):
+    kind: Literal["add_staff"]
+
+
+class CutStaff(StaffChange):
+    kind: Literal["cut_staff"]
+
+
+class ChcDestination(Strict):
+    """Where a share of the people who lose Continuing Healthcare funding go: beds of a pool (new
+    admissions at a rate a person a year) or care outside the simulated pools (a setting costed per day)."""
+
+    share: Share
+    pool: Id | None = None
+    setting: Id | None = None
+    admissions_per_person_year: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = None
+    stay: Stay | None = None
+    when_full: Policy = "refuse"
+    max_wait_days: Annotated[float, Field(gt=0.0)] | None = None
+    divert_to: Id | None = None
+    contacts_per_person_day: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> ChcDestination:
+        if (self.pool is None) == (self.setting is None):
+            raise ValueError("give exactly one of pool (beds) or setting (care outside the pools)")
+        if self.pool is not None and (self.admissions_per_person_year is None or self.stay is None):
+            raise ValueError("a pool destination needs admissions_per_person_year and stay")
+        return self
+
+
+class CutChc(ChangeBase):
+    """From `on`, NHS Continuing Healthcare funds `share` fewer of its `caseload`; the people it no longer
+    funds go where `destinations` say (the rest are not costed: self-funded or family care)."""
+
+    kind: Literal["cut_chc"]
+    caseload: Annotated[int, Field(gt=0)]
+    share: Share
+    saving_pence: Pence | None = None
+    destinations: list[ChcDestination] = []
+
+
 Change = Annotated[
-    CloseBeds | OpenBeds | SetBeds | MoveService | OpenVirtualWard | ShiftActivity | AvoidAdmissions,
+    CloseBeds
+    | OpenBeds
+    | SetBeds
+    | MoveService
+    | OpenVirtualWard
+    | ShiftActivity
+    | AvoidAdmissions
+    | AddStaff
+    | CutStaff
+    | CutChc,
     Field(discriminator="kind"),
 ]
+
+
+class Staffing(Strict):
+    """Staff a pool (or every pool of a setting) needs: FTE per occupied bed, or per patient on a caseload."""
+
+    pool: Id | None = None
+    setting: Id | None = None
+    staff_group: StaffGroup
+    fte_per_occupied_bed: Fte | None = None
+    fte_per_caseload: Fte | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Staffing:
+        if (self.pool is None) == (self.setting is None):
+            raise ValueError("give exactly one of pool or setting")
+        if (self.fte_per_occupied_bed is None) == (self.fte_per_caseload is None):
+            raise ValueError("give exactly one of fte_per_occupied_bed or fte_per_caseload")
+        return self
+
+    @property
+    def fte_per_patient(self) -> float:
+        """FTE per occupied bed (a patient on a virtual ward's caseload occupies one of its beds)."""
+        ratio = self.fte_per_occupied_bed if self.fte_per_occupied_bed is not None else self.fte_per_caseload
+        return float(ratio or 0.0)
+
+
+class PlannedWorkforce(Strict):
+    """Staff in post (FTE) of a group in a pool or a setting on the scenario's start date."""
+
+    pool: Id | None = None
+    setting: Id | None = None
+    staff_group: StaffGroup
+    fte: Fte
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> PlannedWorkforce:
+        if (self.pool is None) == (self.setting is None):
+            raise ValueError("give exactly one of pool or setting")
+        return self
+
+
+class Cost(Strict):
+    """What a day in a bed (or on a caseload) and a contact (an admission) cost in a setting, in pence."""
+
+    setting: Id
+    per_bed_day_pence: Pence | None = None
+    per_contact_pence: Pence | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _some_cost(self) -> Cost:
+        if self.per_bed_day_pence is None and self.per_contact_pence is None:
+            raise ValueError("give per_bed_day_pence, per_contact_pence or both")
+        return self
 
 
 class RegistryPools(Strict):
@@ -212,6 +358,11 @@ class Scenario(Strict):
     pathways: Annotated[list[Pathway], Field(min_length=1)]
     changes: list[Change] = []
     assumptions: list[str] = []
+    staffing: list[Staffing] = []
+    workforce: list[PlannedWorkforce] = []
+    costs: list[Cost] = []
+    gap_pence: Pence | None = None
+    gap_source: str | None = None
 
 
 class ScenarioInvalid(Invalid):
@@ -233,7 +384,16 @@ def validate_document(document: dict[str, Any], file: str) -> Scenario:
         field, value = field_path(error["loc"]), error.get("input")
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
             field, value = f"{field}.kind", error.get("ctx", {}).get("tag")
-        raise ScenarioInvalid(file, field, value, _problem(error)) from None
+        raise ScenarioInvalid(file, field, value, _money_problem(field, error) or _problem(error)) from None
+
+
+def _money_problem(field: str, error: ErrorDetails) -> str | None:
+    """Money is whole pence: say so for a decimal or quoted amount and for a field still in pounds."""
+    if field.endswith("_pence") and error["type"] in ("int_type", "int_parsing", "int_from_float"):
+        return "must be a whole number of pence (an integer, no decimal point or quotes)"
+    if field.endswith("_gbp") and error["type"] == "extra_forbidden":
+        return f"money is in whole pence: use {field.rsplit('.', 1)[-1].removesuffix('_gbp')}_pence"
+    return None
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -255,6 +415,9 @@ _CHANGE_KINDS = {
     "open_virtual_ward",
     "shift_activity",
     "avoid_admissions",
+    "add_staff",
+    "cut_staff",
+    "cut_chc",
 }
 
 

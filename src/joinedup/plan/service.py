@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from joinedup.errors import Invalid, NotFound
-from joinedup.plan import loading, report, results, runner
+from joinedup.plan import loading, report, results, runner, scenario_cache
 from joinedup.plan.compiled import compile_scenario
 from joinedup.plan.models import PlanRun
 from joinedup.plan.scenario import Scenario, ScenarioInvalid
@@ -37,11 +37,11 @@ def registry_lookup(session: Session) -> loading.RegistryLookup:
 
 
 def load(session: Session, name: str) -> Scenario:
-    """A bundled scenario, validated; an unknown or broken one is Invalid with the field named."""
+    """A bundled scenario, validated (kept until its files change); an unknown or broken one is Invalid."""
     if name not in loading.bundled_scenarios():
         raise NotFound(f"no bundled scenario called {name!r} (try: {', '.join(loading.bundled_scenarios())})")
     try:
-        return loading.load_scenario(name, registry=registry_lookup(session))
+        return scenario_cache.BUNDLED.load(name, registry=registry_lookup(session))
     except ScenarioInvalid as exc:
         raise Invalid(str(exc)) from exc
 

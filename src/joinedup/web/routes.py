@@ -34,8 +34,12 @@ MOUNTS: tuple[Mount, ...] = (
     Mount("joinedup.capacity.pages"),
     Mount("joinedup.plan.api", "/api/plan"),
     Mount("joinedup.plan.pages"),
+    Mount("joinedup.plan.whatif_api", "/api/plan"),
+    Mount("joinedup.plan.whatif_pages"),
     Mount("joinedup.wards.api", "/api/wards"),
     Mount("joinedup.wards.pages"),
+    Mount("joinedup.discharge.api", "/api/discharge"),
+    Mount("joinedup.discharge.pages"),
     Mount("joinedup.monitoring.api", "/api/monitoring"),
     Mount("joinedup.fhir.api", "/fhir", attr="public_router", public=True),
     Mount("joinedup.fhir.api", "/fhir"),
@@ -44,6 +48,9 @@ MOUNTS: tuple[Mount, ...] = (
     Mount("joinedup.voice.api", "/api/voice"),
     Mount("joinedup.voice.pages", attr="public_router", public=True),
     Mount("joinedup.voice.staff_pages"),
+    Mount("joinedup.voice.action_api", "/api/voice/actions"),
+    Mount("joinedup.voice.action_pages", attr="public_router", public=True),
+    Mount("joinedup.voice.action_pages"),
 )
 
 
