@@ -92,17 +92,37 @@ class CompiledScenario:
     demand_by_band: dict[str, dict[str, float]] = field(default_factory=dict)
     # Patients in each pool's beds at time 0 of every replication (a forecast from today); none if empty.
     initial_occupied: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Of those, the patients medically fit and waiting (delayed discharges); none if empty.
+    initial_delayed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Per pool, the mean delay in days for its delayed patients at time 0 when no step using the pool has
+    # a delay of its own (the mean days waited so far on the delayed list); 1 day where 0 or empty.
+    initial_delay_mean: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
 
     def __post_init__(self) -> None:
-        initial = np.asarray(self.initial_occupied, dtype=np.int64)
-        if initial.size == 0:
-            initial = np.zeros(self.beds0.size, dtype=np.int64)
-        if initial.shape != self.beds0.shape or np.any(initial < 0):
+        initial = self._per_pool("initial_occupied", np.int64)
+        delayed = self._per_pool("initial_delayed", np.int64)
+        if np.any(delayed > initial):
             raise ValueError(
-                f"initial_occupied needs one count of 0 or more per pool ({self.beds0.size} pools), "
-                f"got {initial.tolist()}"
+                f"initial_delayed needs at most initial_occupied patients per pool, "
+                f"got {delayed.tolist()} of {initial.tolist()}"
             )
-        object.__setattr__(self, "initial_occupied", initial)
+        mean = self._per_pool("initial_delay_mean", np.float64)
+        if not np.all(np.isfinite(mean)):
+            raise ValueError(f"initial_delay_mean needs finite days per pool, got {mean.tolist()}")
+
+    def _per_pool(self, name: str, dtype: type[np.int64] | type[np.float64]) -> Any:
+        """One value of 0 or more per pool (zeros when empty), stored back as an array of `dtype`."""
+        values = np.asarray(getattr(self, name), dtype=dtype)
+        if values.size == 0:
+            values = np.zeros(self.beds0.size, dtype=dtype)
+        if values.shape != self.beds0.shape or np.any(values < 0):
+            kind = "count" if dtype is np.int64 else "value"
+            raise ValueError(
+                f"{name} needs one {kind} of 0 or more per pool ({self.beds0.size} pools), "
+                f"got {values.tolist()}"
+            )
+        object.__setattr__(self, name, values)
+        return values
 
     @property
     def total_days(self) -> int:

@@ -14,6 +14,8 @@ loaded; it trusts its inputs.
 Each replication may start with patients already in bed (`CompiledScenario.initial_occupied`, a forecast
 from today): they leave after a residual stay drawn from the forward-recurrence distribution of their
 pool's stay. A stay may end in a delayed discharge: the patient, medically fit, keeps the bed a while more.
+Of the patients in bed at time 0, `initial_delayed` are already delayed: each leaves after a residual of the
+pool's delay, and its days in bed inside the horizon are delayed bed-days.
 
 The event loop is compiled without reference counting (`_nrt=False`), so it cannot allocate: when the heap
 or the patient table is full it returns, the caller grows them and calls it again. The common events (an
@@ -51,6 +53,7 @@ from joinedup.plan.flow import (
     BED_TIME,
     BLOCKED,
     CHECK,
+    DELAY_DAYS,
     DEPART,
     F_ADMIT,
     GAMMA,
@@ -71,10 +74,13 @@ from joinedup.plan.flow import (
     Q_TAIL,
     QUEUE_AREA,
     RELEASED,
+    S_DELAY_LEN,
+    S_DELAY_OFF,
     S_DIST,
     S_P1,
     S_P2,
     S_POOL,
+    S_REASON,
     SLOT_BITS,
     SLOT_MASK,
     TIMEOUT,
@@ -90,6 +96,7 @@ from joinedup.plan.flow import (
     wait_ends,
 )
 from joinedup.plan.kernelcache import kernel
+from joinedup.plan.scenario import DELAY_REASONS
 from joinedup.plan.xoshiro import exponential, seeded_state, uniform
 
 Records = tuple[
@@ -132,6 +139,11 @@ def _place_initial(
     first_step,
     fallback_mean,
     home_stage,
+    delayed,
+    delay_row,
+    delay_reason,
+    delay_mean,
+    warmup,
     pi,
     pf,
     ctr,
@@ -153,10 +165,15 @@ def _place_initial(
     Each stays for a residual time drawn from the forward-recurrence distribution of the stay of the first
     step using the pool, then goes home: its route is left at its last stage. Its admission time is
     marked -1, so it counts in occupied beds and bed-days but not in admissions, discharges or stays.
+
+    The first `delayed[n]` of a pool's patients are medically fit and waiting: each stays for a residual
+    of the pool's delay (row `delay_row[n]`, or an exponential of mean `delay_mean[n]` where it is -1),
+    and that time inside the reported horizon is delayed bed-days of reason `delay_reason[n]`.
     """
+    end = pool_f[0, A_END] if initial.size else 0.0
     for n in range(initial.size):
         count = min(initial[n], pool_i[n, Q_BEDS])
-        for _ in range(count):
+        for k in range(count):
             slot = ctr[C_FREE]
             ctr[C_FREE] = pi[slot, P_NEXT]
             pi[slot, P_ROUTE] = 0
@@ -166,9 +183,17 @@ def _place_initial(
             pi[slot, P_WAIT_POOL] = -1
             pi[slot, P_SERIAL] = 0
             pf[slot, F_ADMIT] = -1.0
-            residual = draw_residual_stay(
-                first_step[n], fallback_mean, step_i, step_f, emp_values, emp_cum, rng
-            )
+            if k < delayed[n]:
+                residual = draw_residual_stay(
+                    delay_row[n], delay_mean[n], step_i, step_f, emp_values, emp_cum, rng
+                )
+                inside = min(residual, end) - warmup
+                if inside > 0.0:
+                    pool_f[n, DELAY_DAYS + delay_reason[n]] += inside
+            else:
+                residual = draw_residual_stay(
+                    first_step[n], fallback_mean, step_i, step_f, emp_values, emp_cum, rng
+                )
             push(ht, hc, wt, wl, wh, ctr, residual, (slot << 2) | DEPART)
         if count > 0:
             touch(pool_i, pool_f, n, 0.0)
@@ -195,6 +220,22 @@ def _first_steps(c: CompiledScenario) -> tuple[npt.NDArray[np.int64], float]:
         first[c.step_i[k, S_POOL]] = k
     means = [_step_mean(c, k) for k in range(steps)]
     return first, float(np.mean(means)) if means else 1.0
+
+
+def _initial_delays(
+    c: CompiledScenario, first_step: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Per pool, the delay its delayed patients at time 0 wait out: the row of the first delay of the
+    first step using the pool, or -1; its reason's code (`other` without one); and the exponential mean
+    used without one (`initial_delay_mean`, or 1 day where that is 0)."""
+    rows = np.full(c.beds0.size, -1, dtype=np.int64)
+    reasons = np.full(c.beds0.size, DELAY_REASONS.index("other"), dtype=np.int64)
+    for n, k in enumerate(first_step):
+        if k >= 0 and c.step_i[k, S_DELAY_LEN] > 0:
+            rows[n] = c.step_i[k, S_DELAY_OFF]
+            reasons[n] = c.step_i[rows[n], S_REASON]
+    means = np.where(c.initial_delay_mean > 0, c.initial_delay_mean, 1.0).astype(np.float64)
+    return rows, reasons, means
 
 
 def _step_mean(c: CompiledScenario, k: int) -> float:
@@ -567,6 +608,7 @@ def run_block(compiled: CompiledScenario, seeds: npt.NDArray[np.int64]) -> Recor
     first_step, fallback_mean = _first_steps(c)
     initial = c.initial_occupied
     home_stage = int(c.route_stage_off[1]) - 1
+    delayed = (c.initial_delayed, *_initial_delays(c, first_step), float(c.warmup_days))
     if len(seeds) == 0:
         # Load (or compile) every kernel with the real argument types on a horizon that ends at once, so
         # worker processes forked after this inherit them instead of each loading them again.
@@ -580,6 +622,7 @@ def run_block(compiled: CompiledScenario, seeds: npt.NDArray[np.int64]) -> Recor
             first_step,
             fallback_mean,
             home_stage,
+            *delayed,
             s.pi,
             s.pf,
             s.ctr,
@@ -628,6 +671,7 @@ def run_block(compiled: CompiledScenario, seeds: npt.NDArray[np.int64]) -> Recor
                 first_step,
                 fallback_mean,
                 home_stage,
+                *delayed,
                 s.pi,
                 s.pf,
                 s.ctr,

@@ -110,6 +110,7 @@ def _group(forecast: Forecast, group: Group) -> dict[str, Any]:
         "level_3_or_worse": _share_at_least(occupancy, 3),
         "level_4": _share_at_least(occupancy, 4),
         **{name: _fraction(forecast.stats, pools, column) for name, column in FRACTIONS.items()},
+        "delayed_bed_days": _delayed_bed_days(forecast.stats, pools),
         "blocked_daily": _daily_blocked(forecast.counts, pools),
     }
 
@@ -195,6 +196,13 @@ def _fraction(stats: FloatArray, pools: list[int], column: int) -> dict[str, flo
     with np.errstate(invalid="ignore", divide="ignore"):
         values = np.where(arrivals > 0, counted / arrivals, np.nan)
     return {k: _round(v) for k, v in interval(values, floor=0.0).items()}
+
+
+def _delayed_bed_days(stats: FloatArray, pools: list[int]) -> dict[str, float | None]:
+    """Delayed bed-days at the group's pools over the forecast (the delayed at the start and any delayed
+    discharge of the patients admitted), with its 95% interval."""
+    days = stats[:, pools, flow.DELAY_DAYS : flow.DELAY_DAYS + flow.N_REASONS].sum(axis=(1, 2))
+    return {k: _round(v) for k, v in interval(days, floor=0.0).items()}
 
 
 def _daily_blocked(counts: FloatArray, pools: list[int]) -> dict[str, list[float | None]]:

@@ -58,6 +58,8 @@ class PoolStart:
     beds: int
     occupied: int
     delayed: int | None = None
+    # The mean days the delayed patients have waited so far (the delay's mean where no step has one).
+    delayed_mean_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -230,9 +232,18 @@ def _check(scenario: Scenario, changes: Sequence[Change]) -> None:
 
 
 def with_start(compiled: CompiledScenario, start: StartState) -> CompiledScenario:
-    """The compiled forecast with each pool holding its census patients when the clock starts."""
+    """The compiled forecast with each pool holding its census patients when the clock starts, its delayed
+    patients (at most the occupied beds) among them."""
     occupied = np.array([_occupied(start, pool_id) for pool_id in compiled.pool_ids], dtype=np.int64)
-    return dataclasses.replace(compiled, initial_occupied=occupied)
+    pools = [start.pool(pool_id) for pool_id in compiled.pool_ids]
+    delayed = np.array([(p.delayed or 0) if p else 0 for p in pools], dtype=np.int64)
+    mean = np.array([(p.delayed_mean_days or 0.0) if p else 0.0 for p in pools], dtype=np.float64)
+    return dataclasses.replace(
+        compiled,
+        initial_occupied=occupied,
+        initial_delayed=np.minimum(delayed, occupied),
+        initial_delay_mean=mean,
+    )
 
 
 def _occupied(start: StartState, pool_id: str) -> int:

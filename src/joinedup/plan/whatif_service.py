@@ -1,6 +1,7 @@
 """What-if from today: read the live bed state and the registry, run the forecast, return its figures.
 
-Reads aggregates only (beds and occupied beds per pool); no patient record is read or written.
+Reads aggregates only (beds, occupied beds and delayed patients per pool); no patient record is read
+or written.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from joinedup.capacity import service as capacity
+from joinedup.discharge import service as discharge
 from joinedup.errors import Invalid
 from joinedup.plan import forecast, loading, whatif
 from joinedup.plan.compiled import compile_scenario
@@ -50,6 +52,7 @@ def start_state(session: Session, *, on: date) -> whatif.StartState:
             f"--from-census {on}: no census on that day or the day before for "
             f"{', '.join(state.missing_census)} (record one with POST /api/capacity/census)"
         )
+    delayed = {p.pool_id: p for p in discharge.delayed_list(session, on=on).pools}
     pools = tuple(
         whatif.PoolStart(
             id=pool.id,
@@ -58,12 +61,17 @@ def start_state(session: Session, *, on: date) -> whatif.StartState:
             setting=pool.setting,
             beds=pool.beds,
             occupied=pool.occupied or 0,
-            delayed=pool.delayed_patients,
+            delayed=delayed[pool.id].delayed_patients if pool.id in delayed else 0,
+            delayed_mean_days=_mean(delayed[pool.id].days_waited) if pool.id in delayed else None,
         )
         for site in state.sites
         for pool in site.pools
     )
     return whatif.StartState(on=on, pools=pools)
+
+
+def _mean(days: list[int]) -> float | None:
+    return sum(days) / len(days) if days else None
 
 
 def registry_steps(session: Session, start: whatif.StartState, days: int) -> list[whatif.RegistryStep]:
@@ -117,6 +125,9 @@ def run_whatif(
 
 DELAYED_SOURCE = (
     "Delayed discharges at the start are the medically fit patients waiting on open discharge referrals "
-    "(discharge.service.delayed_list, as live capacity shows them); they are among the occupied beds and, "
-    "in this forecast, leave at the same rate as other patients."
+    "(discharge.service.delayed_list, as live capacity shows them). They are among the occupied beds and "
+    "each leaves after a residual of its pool's delay: the first delayed discharge of the first step using "
+    "the pool in the demand scenario, or, where there is none, an exponential delay whose mean is the days "
+    "the pool's delayed patients have waited so far (1 day if none has waited a day). Their days in bed "
+    "count as delayed bed-days (reason other where the pool has no delay of its own)."
 )
