@@ -126,6 +126,19 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A command's one transaction on a fresh engine for JOINEDUP_DATABASE_URL, disposed afterwards."""
+    from joinedup.settings import get_settings
+
+    engine = create_engine(get_settings().database_url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 def alembic_config(engine: Engine) -> Any:
     """An Alembic Config bound to `engine`'s connection (so schemas set on the engine are honoured)."""
     from alembic.config import Config

@@ -7,8 +7,7 @@ import json
 import typer
 
 from joinedup.access import service
-from joinedup.db import create_engine, session_factory, transaction
-from joinedup.settings import get_settings
+from joinedup.db import unit_of_work
 
 app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
@@ -21,12 +20,8 @@ def audit() -> None:
 @app.command("verify")
 def verify(as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
     """Check every entry's hash and link; report the first edited, deleted or reordered entry."""
-    engine = create_engine(get_settings().database_url)
-    try:
-        with transaction(session_factory(engine)) as session:
-            report = service.verify_audit_log(session)
-    finally:
-        engine.dispose()
+    with unit_of_work() as session:
+        report = service.verify_audit_log(session)
     if as_json:
         entry = {k: str(v) for k, v in report.entry.items()} if report.entry else None
         typer.echo(json.dumps({"intact": report.is_intact, "entries": report.entries,

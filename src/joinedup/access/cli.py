@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
-from sqlalchemy.orm import Session
 
 from joinedup.access import service
 from joinedup.access.accounts import DEFAULT_TOKEN_MINUTES
-from joinedup.db import create_engine, session_factory, transaction
+from joinedup.db import unit_of_work
 from joinedup.errors import Invalid
 from joinedup.settings import get_settings
 
@@ -21,16 +18,6 @@ ROLE_HELP = (
     "gp, hospital clinician, community nurse, virtual-ward nurse, analyst, privacy officer, administrator, "
     "healthwatch staff, patient or device."
 )
-
-
-@contextmanager
-def _unit_of_work() -> Iterator[Session]:
-    engine = create_engine(get_settings().database_url)
-    try:
-        with transaction(session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 @app.command("add-user")
@@ -50,7 +37,7 @@ def add_user(
         raise Invalid("password: nothing was read from stdin")
     data = {"username": username, "role": role, "organisation_ods": org, "display_name": name,
             "team_ids": team, "nhs_number": nhs_number, "password": password}  # fmt: skip
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         user = service.create_user(session, data, actor=None)
     if as_json:
         typer.echo(user.model_dump_json())
@@ -68,7 +55,7 @@ def token(
     minutes: int = typer.Option(DEFAULT_TOKEN_MINUTES, "--minutes", help="Lifetime in minutes."),
 ) -> None:
     """Print a signed bearer token (and nothing else) on stdout."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         secret = get_settings().signing_key
         value = service.issue_token(
             session, username=username, scopes=scope or None, minutes=minutes, secret=secret
@@ -79,7 +66,7 @@ def token(
 @app.command("list-users")
 def list_users(as_json: bool = typer.Option(False, "--json", help="Print one JSON list.")) -> None:
     """Every user with their role and organisation."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         users = service.list_users(session)
     if as_json:
         typer.echo(json.dumps([u.model_dump(mode="json") for u in users]))

@@ -7,24 +7,19 @@ Commands that show or change a referral act as a named user (`--as USERNAME`), c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from joinedup.access import service as access
-from joinedup.db import create_engine, session_factory, transaction
+from joinedup.db import unit_of_work
 from joinedup.discharge import service
 from joinedup.discharge.schemas import ReferralCreate
 from joinedup.discharge.workflow import KINDS
-from joinedup.errors import Invalid, NotFound
-from joinedup.record.service import Actor
-from joinedup.settings import get_settings
+from joinedup.errors import Invalid
+from joinedup.record.service import actor_named
 
 app = typer.Typer(
     help="Delayed discharges: referrals that get medically fit patients home.", no_args_is_help=True
@@ -32,24 +27,6 @@ app = typer.Typer(
 AS_USER = typer.Option(
     ..., "--as", help="The joinedup user doing this (their access is checked and audited)."
 )
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    engine = create_engine(get_settings().database_url)
-    try:
-        with transaction(session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def actor_named(session: Session, username: str) -> Actor:
-    """The Actor of an existing joinedup user; NotFound otherwise."""
-    user = access.get_user(session, username)
-    if user is None:
-        raise NotFound(f"no joinedup user {username!r} (see `joinedup access add-user`)")
-    return Actor(access.principal_of(user), request_id="cli")
 
 
 def _day(text: str | None, what: str) -> date | None:

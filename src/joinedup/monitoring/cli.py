@@ -14,13 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from joinedup.db import create_engine, session_factory
+from joinedup.db import create_engine, session_factory, unit_of_work
 from joinedup.errors import Invalid
 from joinedup.monitoring import alert_report, rule_replay, rule_versions, service, simulator
 from joinedup.monitoring.gateway import READINGS_TOPIC, Gateway
 from joinedup.monitoring.rules.thresholds import default_rule_set
+from joinedup.record.service import actor_named
 from joinedup.settings import get_settings
-from joinedup.wards.cli import AS_USER, actor_named, unit_of_work
+from joinedup.wards.cli import AS_USER
 
 app = typer.Typer(help="Remote monitoring: readings in over MQTT, alerts out.", no_args_is_help=True)
 HOST = typer.Option("127.0.0.1", help="MQTT broker address.")

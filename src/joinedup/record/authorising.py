@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from joinedup.access.policy import Action, PatientContext, Principal, decide
-from joinedup.access.service import authorise, authorise_many
+from joinedup.access.service import authorise, authorise_many, get_user, principal_of
+from joinedup.errors import NotFound
 from joinedup.record.context import OdsLookup, contexts_for
 
 
@@ -25,6 +26,14 @@ class Actor:
     break_glass_reason: str | None = None
     request_id: str | None = None
     source_address: str | None = None
+
+
+def actor_named(session: Session, username: str) -> Actor:
+    """The Actor of an existing joinedup user, for a command run as them; NotFound otherwise."""
+    user = get_user(session, username)
+    if user is None:
+        raise NotFound(f"no joinedup user {username!r} (see `joinedup access add-user`)")
+    return Actor(principal_of(user), request_id="cli")
 
 
 @dataclass

@@ -23,7 +23,7 @@ from joinedup.fhir.search_query import SearchRequest, parse_search
 from joinedup.fhir.validation import check_type, nhs_number_of
 from joinedup.record import nhs_number as nhs_number_module
 from joinedup.record import preparing, storage
-from joinedup.record.authorising import Actor, PatientContexts, check, check_many
+from joinedup.record.authorising import Actor, PatientContexts, actor_named, check, check_many
 from joinedup.record.context import TEAM_SYSTEM, context_from_body
 from joinedup.record.models import StoredResource
 from joinedup.record.references import check_references
@@ -31,7 +31,8 @@ from joinedup.record.searching import SearchResult, run_search
 from joinedup.record.storage import NewResource, Version
 
 __all__ = [
-    "Actor", "Gone", "SearchResult", "Version", "Written", "check_reference_data", "create", "create_many",
+    "Actor", "Gone", "SearchResult", "Version", "Written", "actor_named", "check_reference_data", "create",
+    "create_many",
     "delete", "history", "latest_observations", "new_id", "nhs_number_for", "patient_id_for", "read",
     "record_observation",
     "search", "update", "vread",

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,9 +13,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from joinedup.access import service as access
-from joinedup.db import create_engine, session_factory, transaction
+from joinedup.db import unit_of_work
 from joinedup.errors import Invalid, NotFound
-from joinedup.settings import get_settings
 from joinedup.voice import service
 from joinedup.voice.action_schemas import ActionCreate, ActionRead, ActionUpdateCreate
 from joinedup.voice.report_page import render_report_file
@@ -44,12 +41,8 @@ def report(
 ) -> None:
     """Write the board report (counts, themes, trend, stories and replies) for one organisation and period."""
     first, last = _day(start, "--from"), _day(end, "--to")
-    engine = create_engine(get_settings().database_url)
-    try:
-        with transaction(session_factory(engine)) as session:
-            board = service.board_report(session, ods_code=org, start=first, end=last)
-    finally:
-        engine.dispose()
+    with unit_of_work() as session:
+        board = service.board_report(session, ods_code=org, start=first, end=last)
     if as_json:
         typer.echo(json.dumps(board.model_dump(mode="json")))
         return
@@ -81,16 +74,6 @@ def _validated(model: type[M], data: dict[str, Any]) -> M:
         raise Invalid(f"{where}: {first['msg']}" if where else str(first["msg"])) from None
 
 
-@contextmanager
-def _unit_of_work() -> Iterator[Session]:
-    engine = create_engine(get_settings().database_url)
-    try:
-        with transaction(session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _line(a: ActionRead) -> str:
     measure = f"; measure {a.measure.verdict}" if a.measure else ""
     late = " OVERDUE" if a.is_overdue else ""
@@ -110,7 +93,7 @@ def list_actions(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON list."),
 ) -> None:
     """Every "you said, we did" action with its owner, status, age and measure, soonest due first."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         actor = _actor(session, username) if username is not None else None
         found = service.list_actions(session, actor=actor, only_open=only_open)
     if as_json:
@@ -168,7 +151,7 @@ def add_action(
             "baseline": _reading(baseline_on, baseline_value, baseline_source, baseline_scenario),
         }  # fmt: skip
     create = _validated(ActionCreate, data)
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         action = service.create_action(session, create=create, actor=_actor(session, username))
     typer.echo(action.model_dump_json() if as_json else _line(action))
 
@@ -187,6 +170,6 @@ def update_action(
     update = _validated(
         ActionUpdateCreate, {"status": status, "due_on": due, "note": note, "public": not internal}
     )
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         action = service.update_action(session, action_id, update=update, actor=_actor(session, username))
     typer.echo(action.model_dump_json() if as_json else _line(action))

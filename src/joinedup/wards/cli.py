@@ -7,20 +7,15 @@ Commands that touch a patient act as a named user (`--as USERNAME`), whose acces
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from joinedup.access import service as access
-from joinedup.db import create_engine, session_factory, transaction
-from joinedup.errors import Invalid, NotFound
-from joinedup.record.service import Actor
-from joinedup.settings import get_settings
+from joinedup.db import unit_of_work
+from joinedup.errors import Invalid
+from joinedup.record.service import actor_named
 from joinedup.wards import service
 from joinedup.wards.schemas import AdmissionCreate, DischargeCreate
 
@@ -28,24 +23,6 @@ app = typer.Typer(help="Virtual wards: wards, admissions, discharges and occupan
 AS_USER = typer.Option(
     ..., "--as", help="The joinedup user doing this (their access is checked and audited)."
 )
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    engine = create_engine(get_settings().database_url)
-    try:
-        with transaction(session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def actor_named(session: Session, username: str) -> Actor:
-    """The Actor of an existing joinedup user; NotFound otherwise."""
-    user = access.get_user(session, username)
-    if user is None:
-        raise NotFound(f"no joinedup user {username!r} (see `joinedup access add-user`)")
-    return Actor(access.principal_of(user), request_id="cli")
 
 
 @app.command("list")
