@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
+import subprocess
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -107,3 +115,60 @@ def app(shared_app: FastAPI, sessions: sessionmaker[Session]) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
+
+
+@contextmanager
+def _served(app: FastAPI) -> Iterator[str]:
+    """`app` served by uvicorn in a thread on a free local port; yields its base URL, stops it after."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve() -> Callable[[FastAPI], AbstractContextManager[str]]:
+    """Serve an app over real HTTP for as long as the `with` block lasts."""
+    return _served
+
+
+DOC_EXAMPLE = re.compile(r"```bash\n(.*?)```(?:\n\n```text\n(.*?)```)?", re.S)
+
+
+def _run_doc_examples(doc: Path, env: dict[str, str], at_least: int) -> None:
+    """Run every bash block of `doc` in one shell; each line of the text block after it must be printed."""
+    blocks = DOC_EXAMPLE.findall(doc.read_text())
+    assert len(blocks) >= at_least
+    script = "".join(f"{code}\necho '@@end of example {n}'\n" for n, (code, _) in enumerate(blocks))
+    run = subprocess.run(
+        ["bash", "-c", script],
+        cwd=doc.parents[1],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    outputs = re.split(r"@@end of example \d+\n", run.stdout)
+    for n, (code, expected) in enumerate(blocks):
+        for line in expected.strip().splitlines():
+            assert line in outputs[n], (
+                f"example {n} printed {outputs[n]!r}, not {line!r}\n{code}\n{run.stderr}"
+            )
+
+
+@pytest.fixture(scope="session")
+def doc_examples() -> Callable[[Path, dict[str, str], int], None]:
+    """Check that every curl example of a doc prints what the doc says it prints."""
+    return _run_doc_examples

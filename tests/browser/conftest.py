@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from fastapi import FastAPI
 
 from joinedup.db import session_factory
 from joinedup.demo.build import build_demo
@@ -30,14 +28,10 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory, serve: Callable[[FastAPI], AbstractContextManager[str]]
+) -> Iterator[str]:
     """The whole demo, built fresh in a temporary SQLite file and served on a free local port."""
     from joinedup.web.app import create_app
 
@@ -45,19 +39,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{folder / 'demo.db'}"
     engine = build_demo(url, report=lambda _line: None)
     settings = Settings(database_url=url, secret_key="browser-test-secret", secret_file=Path(folder / "s"))
-    app = create_app(settings, sessions=session_factory(engine))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("demo server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings, sessions=session_factory(engine))) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import threading
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-import uvicorn
+from fastapi import FastAPI
 
 from joinedup.access import service as access
 from joinedup.db import create_engine, session_factory, transaction, upgrade
@@ -22,21 +17,15 @@ from joinedup.record.demo import load_demo_patients
 from joinedup.registry import service as registry
 from joinedup.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "discharge.md"
-BLOCK = re.compile(r"```bash\n(.*?)```(?:\n\n```text\n(.*?)```)?", re.S)
+DOC = Path(__file__).resolve().parents[2] / "docs" / "discharge.md"
 USERS = {"CLINICIAN": "demo-clinician", "HOUSING": "demo-housing", "ADAPTATIONS": "demo-adaptations",
          "ANALYST": "demo-analyst"}  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, serve: Callable[[FastAPI], AbstractContextManager[str]]
+) -> Iterator[dict[str, str]]:
     """Reference data, demo users, demo patients and the discharge demo, served on a free local port."""
     from joinedup.web.app import create_app
 
@@ -57,39 +46,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             for name, user in USERS.items()
         }
     settings = Settings(database_url=url, secret_key=secret, secret_file=folder / "secret")
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, sessions=sessions), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield {"BASE": f"http://127.0.0.1:{port}/api/discharge", **tokens}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings, sessions=sessions)) as base:
+        yield {"BASE": f"{base}/api/discharge", **tokens}
     engine.dispose()
 
 
-def test_every_curl_example_prints_what_the_doc_says(demo: dict[str, str]) -> None:
-    blocks = BLOCK.findall(DOC.read_text())
-    assert len(blocks) >= 4
-    script = "".join(f"{code}\necho '@@end of example {n}'\n" for n, (code, _) in enumerate(blocks))
-    run = subprocess.run(
-        ["bash", "-c", script],
-        cwd=ROOT,
-        env={**os.environ, **demo},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    outputs = re.split(r"@@end of example \d+\n", run.stdout)
-    for n, (code, expected) in enumerate(blocks):
-        for line in expected.strip().splitlines():
-            assert line in outputs[n], (
-                f"example {n} printed {outputs[n]!r}, not {line!r}\n{code}\n{run.stderr}"
-            )
+def test_every_curl_example_prints_what_the_doc_says(
+    demo: dict[str, str], doc_examples: Callable[[Path, dict[str, str], int], None]
+) -> None:
+    doc_examples(DOC, demo, 4)
