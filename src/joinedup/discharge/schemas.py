@@ -30,9 +30,7 @@ class ReferralCreate(BaseModel):
     @field_validator("nhs_number")
     @classmethod
     def _valid_nhs_number(cls, value: str) -> str:
-        if not nhs.is_valid(value):
-            raise ValueError(f"{value!r} is not a valid NHS number (10 digits with a Modulus 11 check digit)")
-        return nhs.normalise(value)
+        return nhs.checked(value)
 
     @field_validator("kind")
     @classmethod

@@ -42,6 +42,13 @@ def normalise(text: str) -> str:
     return text.replace(" ", "")
 
 
+def checked(text: str) -> str:
+    """The ten digits of a valid NHS number, or ValueError in the words input schemas show to callers."""
+    if not is_valid(text):
+        raise ValueError(f"{text!r} is not a valid NHS number (10 digits with a Modulus 11 check digit)")
+    return normalise(text)
+
+
 def format_(number: str) -> str:
     """The 3-3-4 spaced form that NHS screens and letters show (e.g. '943 476 5919')."""
     digits = normalise(number)
