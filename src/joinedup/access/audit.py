@@ -3,8 +3,9 @@
 hash(n) = SHA-256(canonical JSON of entry n, including prev_hash = hash(n-1)); the first entry follows a
 genesis hash of 64 zeros, and a one-row head holds the newest number and hash. Editing an entry breaks its
 hash; deleting, inserting or reordering breaks the next entry's prev_hash; cutting off the tail disagrees
-with the head. Appends are serialised (a PostgreSQL advisory lock, SQLite's single writer) so the chain
-never forks.
+with the head. Appends are serialised by the head row's lock (every append moves the head first; SQLite
+has one writer anyway) so the chain never forks. The lock is the head row's own, not a database-wide one,
+so schemas or databases sharing a PostgreSQL server never wait for each other.
 
 Each engine remembers the head it last wrote. An append first tries to follow that head in one statement
 that moves the head only if it still holds that number and hash (so a stale memory writes nothing), and
@@ -24,14 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, bindparam, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from joinedup.access.models import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
-# pg_advisory_xact_lock key for audit appends: "joinedup" read as eight bytes, folded into a signed bigint.
-ADVISORY_LOCK_KEY = int.from_bytes(b"joinedup", "big") - 2**63
 CHAINED_FIELDS = (
     "seq", "entry_id", "recorded_at", "event", "username", "role", "organisation_ods", "action",
     "resource_type", "resource_id", "patient_nhs_number", "outcome", "reason", "break_glass",
@@ -48,37 +47,28 @@ _ADVANCE_HEAD = (
 _SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("new_hash"))
 _ENTRIES = cast(Table, AuditEntry.__table__)
 _INSERT_ENTRY = _ENTRIES.insert()
-# PostgreSQL: two round trips per append. The advisory lock is taken by the statement that moves the head
-# (pg_advisory_xact_lock returns void, which IS NOT NULL), and the entry is written with the head's hash.
-_LOCKED = select(func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)).scalar_subquery().is_not(None)
-_PG_ADVANCE_HEAD = (
-    update(_HEAD).where(_LOCKED, _HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1)
-    .returning(_HEAD.c.seq, _HEAD.c.hash)
-)  # fmt: skip
+# PostgreSQL: two round trips per append; the entry is written with the head's hash.
 _PG_INSERT_ENTRY_AND_SET_HEAD = _SET_HEAD_HASH.add_cte(
     insert(_ENTRIES).values({c.name: bindparam(f"e_{c.name}", type_=c.type) for c in _ENTRIES.c}).cte("entry")
 )
 # Follow the remembered head: move it only if it still holds (expect_seq, expect_hash), and write the entry
-# only if it moved. PostgreSQL: one round trip, under the same advisory lock.
+# only if it moved. PostgreSQL: one round trip.
 _FOLLOW_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("expect_seq"), _HEAD.c.hash == bindparam("expect_hash"))
     .values(seq=_HEAD.c.seq + 1, hash=bindparam("new_hash"))
 )  # fmt: skip
-_PG_FOLLOWED = _FOLLOW_HEAD.where(_LOCKED).returning(_HEAD.c.seq).cte("followed")
-_PG_INSERT_FOLLOWING = (
-    insert(_ENTRIES)
-    .from_select(
-        [c.name for c in _ENTRIES.c],
-        select(*(bindparam(f"e_{c.name}", type_=c.type) for c in _ENTRIES.c)).select_from(_PG_FOLLOWED),
-    )
-    .returning(_ENTRIES.c.seq)
-    .add_cte(_PG_FOLLOWED)
+_PG_FOLLOW_COLUMNS = tuple(c.name for c in _ENTRIES.c)
+_RECORDED_AT = _PG_FOLLOW_COLUMNS.index("recorded_at")
+_PG_FOLLOW_SQL = (
+    f"WITH followed AS (UPDATE {_HEAD.name} SET seq = seq + 1, hash = %s"
+    " WHERE id = 1 AND seq = %s AND hash = %s RETURNING seq)"
+    f" INSERT INTO {_ENTRIES.name} ({', '.join(_PG_FOLLOW_COLUMNS)})"
+    f" SELECT {', '.join(['%s'] * len(_PG_FOLLOW_COLUMNS))} FROM followed RETURNING seq"
 )
 # Several entries at once: move the head by :n under the lock, returning the new number and the old hash.
 _RESERVE = update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + bindparam("n"))
-_PG_RESERVE = _RESERVE.where(_LOCKED).returning(_HEAD.c.seq, _HEAD.c.hash)
-_SQLITE_RESERVE = _RESERVE.returning(_HEAD.c.seq, _HEAD.c.hash)
+_RESERVE_RETURNING = _RESERVE.returning(_HEAD.c.seq, _HEAD.c.hash)
 # The head each engine last wrote (number, hash): a hint only, checked by the statement that uses it.
 _LAST_HEAD: weakref.WeakKeyDictionary[Engine, tuple[int, str]] = weakref.WeakKeyDictionary()
 # After a stale hint (another process appends too), this many appends read the head before trying again,
@@ -163,10 +153,15 @@ def _follow(connection: Connection, row: dict[str, Any], head_seq: int, head_has
     """Write `row` after the remembered head if it is still the head; False (nothing written) if not."""
     row["seq"], row["prev_hash"] = head_seq + 1, head_hash
     row["hash"] = entry_hash(row)
-    expect = {"expect_seq": head_seq, "expect_hash": head_hash, "new_hash": row["hash"]}
     if connection.dialect.name == "postgresql":
-        params = {f"e_{name}": value for name, value in row.items()}
-        return connection.execute(_PG_INSERT_FOLLOWING, {**params, **expect}).first() is not None
+        # The driver's own cursor, SQL written once: this statement runs on every patient-data request.
+        values = [row[name] for name in _PG_FOLLOW_COLUMNS]
+        values[_RECORDED_AT] = values[_RECORDED_AT].astimezone(UTC)
+        cursor = cast(Any, connection.connection.driver_connection).execute(
+            _PG_FOLLOW_SQL, (row["hash"], head_seq, head_hash, *values)
+        )
+        return cursor.fetchone() is not None
+    expect = {"expect_seq": head_seq, "expect_hash": head_hash, "new_hash": row["hash"]}
     if connection.execute(_FOLLOW_HEAD, expect).rowcount != 1:
         return False
     connection.execute(_INSERT_ENTRY, row)
@@ -176,10 +171,8 @@ def _follow(connection: Connection, row: dict[str, Any], head_seq: int, head_has
 def _append_after_reading_head(connection: Connection, row: dict[str, Any]) -> None:
     is_postgresql = connection.dialect.name == "postgresql"
     # Moving the head locks its row (PostgreSQL) or the database (SQLite's one writer) before the head is
-    # read, so even without the advisory lock two appends could never follow the same entry.
-    row["seq"], row["prev_hash"] = connection.execute(
-        _PG_ADVANCE_HEAD if is_postgresql else _ADVANCE_HEAD
-    ).one()
+    # read, so two appends can never follow the same entry.
+    row["seq"], row["prev_hash"] = connection.execute(_ADVANCE_HEAD).one()
     row["hash"] = entry_hash(row)
     if is_postgresql:
         params = {f"e_{name}": value for name, value in row.items()}
@@ -197,8 +190,7 @@ def append_many(
     if len(records) <= 1:
         return [append(session, record, now=now) for record in records]
     connection = session.connection()
-    reserve = _PG_RESERVE if connection.dialect.name == "postgresql" else _SQLITE_RESERVE
-    last_seq, prev_hash = connection.execute(reserve, {"n": len(records)}).one()
+    last_seq, prev_hash = connection.execute(_RESERVE_RETURNING, {"n": len(records)}).one()
     seq, when = last_seq - len(records), now or datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     for record in records:
