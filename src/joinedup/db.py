@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
@@ -92,8 +93,16 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def json_text(value: Any) -> str:
+    """JSON as stored in JSON columns: compact UTF-8 (orjson: the record's bodies are most of a search's
+    and a write's JSON work)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def create_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`: SQLite gets foreign keys and WAL; PostgreSQL uses psycopg 3."""
+    kwargs.setdefault("json_serializer", json_text)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")

@@ -7,10 +7,10 @@ areas may serve further types (AuditEvent) under the same base. Errors become Op
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
@@ -97,7 +97,7 @@ def respond(request: Request, answer: Answer) -> Response:
         return Response(status_code=outcome.status, headers=outcome.headers())
     if wanted == "operationoutcome":
         resource = operation_outcome("information", "informational", f"{outcome.status}: done")
-    content = json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
+    content = orjson.dumps(resource)
     return Response(content, status_code=outcome.status, headers=outcome.headers(), media_type=FHIR_JSON)
 
 

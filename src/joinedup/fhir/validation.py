@@ -7,10 +7,10 @@ required code bindings the library leaves out and the UK Core rule that a Patien
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
@@ -70,8 +70,8 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise BadRequest("the request body is empty; a FHIR resource in JSON was expected")
     try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise BadRequest("the request body must be a JSON object with a resourceType")
