@@ -206,3 +206,26 @@ def test_cli_bad_input_is_one_line_and_exit_2(database_file: str, args: list[str
     assert result.exit_code == 2
     assert result.stdout == ""
     assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_terminal_table_names_the_worst_day_of_blocking() -> None:
+    from rich.console import Console
+
+    from joinedup.plan.whatif_cli import forecast_table
+
+    group = {
+        "id": "lgh", "beds": [100, 100], "start": {"occupancy": 0.9, "level": 2},
+        "occupancy_bands": {"p50": [0.9, 0.95], "p2_5": [0.85, 0.9], "p97_5": [0.95, 1.0]},
+        "days_at_level_3_or_worse": {"mean": 1.0, "low": 0.0, "high": 2.0},
+        "blocked_fraction": {"mean": 0.1, "low": 0.05, "high": 0.15},
+        "blocked_daily": {"mean": [0.05, 0.3, None], "low": [0.0, 0.2, None], "high": [0.1, 0.4, None]},
+        "level": [2, 3, 3],
+    }  # fmt: skip
+    document = {
+        "dates": ["2026-11-23", "2026-11-24", "2026-11-25"], "from_census": "2026-11-23",
+        "replications": 2, "seed": 1, "changes": [], "system": {**group, "id": "system"}, "sites": [group],
+    }  # fmt: skip
+    console = Console(width=250, record=True)
+    console.print(forecast_table(document))
+    text = console.export_text()
+    assert "30.0% (20.0–40.0) on 2026-11-24" in text

@@ -100,14 +100,18 @@ def _run(
 
 
 def forecast_table(document: dict[str, Any]) -> Table:
-    """System and sites: today, the median and 95% band on the last day, days at OPEL 3+, blocking."""
+    """System and sites: today, the median and 95% band on the last day, days at OPEL 3+, blocking over the
+    forecast and on its worst day."""
     last = document["dates"][-1]
     table = Table(
         title=f"What-if from the census of {document['from_census']} to {last}: "
         f"{document['replications']} replications, seed {document['seed']}"
         + "".join(f"\n{c['text']}" for c in document["changes"])
     )
-    headings = ("site", "beds", "today", "last day: median (95% band)", "days OPEL 3+", "blocked", "level")
+    headings = (
+        "site", "beds", "today", "last day: median (95% band)", "days OPEL 3+", "blocked",
+        "worst day blocked", "level",
+    )  # fmt: skip
     for heading in headings:
         table.add_column(heading, justify="left" if heading == "site" else "right")
     for group in [document["system"], *document["sites"]]:
@@ -120,9 +124,21 @@ def forecast_table(document: dict[str, Any]) -> Table:
             f"{_percent(bands['p50'][-1])} ({_percent(bands['p2_5'][-1])}–{_percent(bands['p97_5'][-1])})",
             _figure(group["days_at_level_3_or_worse"], 1.0, ""),
             _figure(group["blocked_fraction"], 100.0, "%"),
+            _worst_day(group["blocked_daily"], document["dates"]),
             f"OPEL {group['level'][-1]}" if group["level"][-1] is not None else "–",
         )
     return table
+
+
+def _worst_day(daily: dict[str, list[float | None]], dates: list[str]) -> str:
+    """The day with the highest share of arrivals blocked, with that day's 95% interval."""
+    days = [(mean, day) for day, mean in enumerate(daily["mean"]) if mean is not None]
+    if not days:
+        return "–"
+    mean, day = max(days)
+    low, high = daily["low"][day], daily["high"][day]
+    band = f" ({100 * low:.1f}–{100 * high:.1f})" if low is not None and high is not None else ""
+    return f"{100 * mean:.1f}%{band} on {dates[day]}"
 
 
 def _beds(beds: list[int]) -> str:
