@@ -10,15 +10,19 @@ since Mosquitto drops QoS 1 messages beyond a client's queue limit (1000 by defa
 1. raw: the readings published over MQTT to a subscriber that only INSERTs their values into a plain table,
    in batches like the gateway's (no FHIR validation, record, audit or rules);
 2. rules, throughput: the same number of readings through `monitoring.gateway.Gateway` (record Observation,
-   access check and audit, readings index, NEWS2 and pathway rules, alerts), published as fast as possible;
-3. rules, latency: readings published at a steady rate below capacity, ~5% of them abnormal; for each alert
+   access check and audit, readings index, NEWS2 and pathway rules, alerts), published as fast as possible,
+   after a warm-up: first the gateway in one process, then with `--workers` worker processes (2 by default,
+   partitioned by patient, as `joinedup monitoring gateway --workers 2` runs on two cores);
+3. rules, latency: readings published at a steady rate below capacity, ~5% of them abnormal, through the
+   gateway with workers; for each alert
    they raise, the time from publish to the alert appearing in the caseload board's server-sent events
    (a real uvicorn server, the board's own `/wards/teams/{id}/events` stream): p50 and p99.
 
-    .venv/bin/python bench/readings.py [--readings 6000] [--rate 50] [--seconds 30] [--backend postgresql]
+    .venv/bin/python bench/readings.py [--readings 6000] [--rate 50] [--seconds 30] [--workers 2]
+        [--backend postgresql]
 
 Targets (issue 7): 2,000 readings/s with rules on 2 cores, publish-to-board p99 under 1 s. The last line
-is `ratio: X` (raw rate / rules rate).
+is `ratio: X` (raw rate / rules rate with the workers; SQLite runs one process only).
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ from joinedup.monitoring import service as monitoring
 from joinedup.monitoring import simulator
 from joinedup.monitoring.gateway import Gateway, Message
 from joinedup.monitoring.schemas import DeviceCreate, ReadingOutcome
+from joinedup.monitoring.workers import Database, tune_gc
 from joinedup.record import service as record
 from joinedup.record.nhs_number import generate_test_numbers
 from joinedup.record.service import Actor
@@ -69,22 +74,25 @@ ALERT_ID = re.compile(r'data-alert-id="([^"]+)"')
 
 
 @contextmanager
-def database(backend: str) -> Iterator[Engine]:
+def database(backend: str) -> Iterator[tuple[Engine, Database]]:
+    """A fresh migrated database, and where a gateway worker process connects to it."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
-            engine = create_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
+            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            engine = create_engine(url)
             upgrade(engine)
-            yield engine
+            yield engine, Database(url)
             engine.dispose()
         return
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}, pool_size=10)
+    connect_args = {"options": f"-csearch_path={schema}"}
+    engine = create_engine(POSTGRES_URL, connect_args=connect_args, pool_size=10)
     try:
         upgrade(engine)
-        yield engine
+        yield engine, Database(POSTGRES_URL, connect_args)
     finally:
         engine.dispose()
         with admin.begin() as conn:
@@ -264,13 +272,17 @@ class Timings:
                     self.alert_published.setdefault(alert_id, sent)
 
 
-def run_gateway(sessions: sessionmaker[Session], prefix: str, timings: Timings) -> Gateway:
+def run_gateway(
+    sessions: sessionmaker[Session], prefix: str, timings: Timings, workers: int, target: Database
+) -> Gateway:
     gate = Gateway(
         sessions,
         topic=f"{prefix}/readings/#",
         client_id=f"{prefix}-gateway",
         on_batch=timings.on_batch,
         max_batch=500 // PER_MESSAGE,
+        workers=workers,
+        database=target,
     )
     gate.start()
     gate.subscribed.wait(10)
@@ -359,16 +371,43 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def throughput(
+    gate: Gateway, prefix: str, readings: list[dict[str, Any]], warm_up: list[dict[str, Any]]
+) -> float:
+    """Readings a second through the gateway, published as fast as it takes them, after `warm_up` (each
+    process's first batches compile queries and build validators: a gateway does that once in its life)."""
+    warming = Timings()
+    gate.on_batch = warming.on_batch
+    publish(warm_up, prefix, warming, rate=None, per_message=PER_MESSAGE)
+    wait_for(warming, len(warm_up))
+    timings = Timings()
+    gate.on_batch = timings.on_batch
+    workers = gate.pool.workers if gate.pool is not None else 1
+    batches = gate.stats.batches
+    t0 = time.monotonic()
+    publish(readings, prefix, timings, rate=None, per_message=PER_MESSAGE)
+    rate = len(readings) / (wait_for(timings, len(readings)) - t0)
+    print(
+        f"rules, {workers} process{'es' if workers > 1 else ''}: {rate:,.0f} readings/s (MQTT -> record, "
+        f"audit, index, NEWS2 + pathway rules, alerts), {timings.processed} readings, "
+        f"{timings.messages} messages in {gate.stats.batches - batches} batches (with warm-up: "
+        f"{gate.stats.by_status})"
+    )
+    return rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readings", type=int, default=6000, help="readings in the raw and throughput runs")
     parser.add_argument("--rate", type=float, default=50.0, help="readings per second in the latency run")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the latency run")
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--workers", type=int, default=2, help="gateway worker processes (PostgreSQL)")
     args = parser.parse_args()
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
     secret = uuid.uuid4().hex
-    with database(args.backend) as engine:
+    workers = args.workers if args.backend == "postgresql" else 1
+    with database(args.backend) as (engine, target):
         sessions = session_factory(engine)
         started = time.monotonic()
         kits, ward_id, nurse = fill_the_virtual_hospital(sessions)
@@ -377,16 +416,22 @@ def main() -> None:
         readings = readings_for(kits, args.readings, start=base, abnormal=0.0, seed=1)
         raw = raw_rate(engine, readings, prefix)
         print(f"raw: {raw:,.0f} readings/s (MQTT -> plain INSERT, no rules), {args.readings} readings")
+        tune_gc()  # as `joinedup monitoring gateway` does in its process (and each worker in its own)
 
-        timings = Timings()
-        gate = run_gateway(sessions, prefix, timings)
-        t0 = time.monotonic()
-        publish(readings, prefix, timings, rate=None, per_message=PER_MESSAGE)
-        rules = args.readings / (wait_for(timings, args.readings) - t0)
-        print(
-            f"rules: {rules:,.0f} readings/s (MQTT -> record, audit, index, NEWS2 + pathway rules, alerts), "
-            f"{timings.processed} readings, {gate.stats.batches} batches, {gate.stats.by_status}"
-        )
+        # One process, then `workers` processes (the figure for the target), each on readings of its own.
+        def at(minutes: int, count: int) -> list[dict[str, Any]]:
+            start = base + timedelta(minutes=minutes)
+            return readings_for(kits, count, start=start, abnormal=0.0, seed=minutes)
+
+        gate = run_gateway(sessions, f"{prefix}-1", Timings(), 1, target)
+        rules = throughput(gate, f"{prefix}-1", readings, at(-20, 1000))
+        if workers > 1:
+            gate.stop()
+            prefix = f"{prefix}-{workers}"
+            gate = run_gateway(sessions, prefix, Timings(), workers, target)
+            rules = throughput(gate, prefix, at(10, args.readings), at(-10, 1000 * workers))
+        else:
+            prefix = f"{prefix}-1"
 
         with transaction(sessions) as session:
             token = access.issue_token(session, username=nurse, scopes=None, minutes=30, secret=secret)

@@ -8,15 +8,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from joinedup.errors import Conflict, NotFound
 from joinedup.monitoring import rule_versions
 from joinedup.monitoring.models import Alert, AlertEvent
 from joinedup.monitoring.rules import SEVERITY_ORDER, Finding
 from joinedup.monitoring.schemas import ESCALATION_TARGETS, AlertEventRead, AlertRead
+from joinedup.record import bulk
 
 OPEN = ("active", "acknowledged", "escalated")
 SYSTEM = "joinedup monitoring"
@@ -31,18 +34,28 @@ def read(alert: Alert, events: Sequence[AlertEvent] = ()) -> AlertRead:
     )
 
 
+def _event_row(alert: Alert, kind: str, at: datetime, by: str, detail: str) -> dict[str, Any]:
+    return {
+        "alert_id": alert.id,
+        "team_id": alert.team_id,
+        "kind": kind,
+        "at": at,
+        "by": by,
+        "detail": detail[:1000],
+        "rule_set_version": alert.rule_set_version,
+    }
+
+
 def _event(session: Session, alert: Alert, kind: str, at: datetime, by: str, detail: str) -> None:
-    session.add(
-        AlertEvent(
-            alert_id=alert.id,
-            team_id=alert.team_id,
-            kind=kind,
-            at=at,
-            by=by,
-            detail=detail[:1000],
-            rule_set_version=alert.rule_set_version,
-        )
-    )
+    session.add(AlertEvent(**_event_row(alert, kind, at, by, detail)))
+
+
+def write_events(session: Session, events: list[dict[str, Any]]) -> None:
+    """Flush the alerts `apply_findings` changed, then insert their events (rows, in order) in one statement:
+    a batch of readings changes hundreds of alerts, and ORM objects for each event cost more than the rest."""
+    session.flush()
+    bulk.insert_rows(session, AlertEvent, events)
+    events.clear()
 
 
 def open_alerts(session: Session, admission_ids: Iterable[str]) -> dict[tuple[str, str], Alert]:
@@ -68,11 +81,13 @@ def apply_findings(
     is_judged: Callable[[str], bool],
     existing: dict[tuple[str, str], Alert],
     now: datetime,
+    events: list[dict[str, Any]],
 ) -> list[str]:
     """Raise new alerts, update those found again on newer readings, clear judged ones no longer found.
 
-    Returns the ids of alerts raised or changed; the caller flushes, once for a whole batch. A finding already
-    open on the same evidence changes nothing, so a retried or repeated reading never multiplies alerts.
+    Returns the ids of alerts raised or changed, and adds their events to `events`; the caller writes them
+    (`write_events`), once for a whole batch. A finding already open on the same evidence changes nothing, so
+    a retried or repeated reading never multiplies alerts.
     """
     changed: list[str] = []
     found_rules = set()
@@ -82,8 +97,9 @@ def apply_findings(
         if alert is None:
             alert = _raise(session, admission_id, team_id, nhs_number, finding, now)
             existing[(admission_id, finding.rule_id)] = alert
+            events.append(_event_row(alert, "raised", now, SYSTEM, finding.message))
             changed.append(alert.id)
-        elif _update(session, alert, finding, now):
+        elif _update(alert, finding, now, events):
             changed.append(alert.id)
     for (stay, rule_id), alert in existing.items():
         if (
@@ -93,13 +109,15 @@ def apply_findings(
             and alert.cleared_at is None
         ):
             alert.cleared_at, alert.updated_at = now, now
-            _event(
-                session,
-                alert,
-                "cleared",
-                now,
-                SYSTEM,
-                "the latest readings no longer show this; review and resolve when satisfied",
+            _same_columns(alert)
+            events.append(
+                _event_row(
+                    alert,
+                    "cleared",
+                    now,
+                    SYSTEM,
+                    "the latest readings no longer show this; review and resolve when satisfied",
+                )
             )
             changed.append(alert.id)
     return changed
@@ -127,11 +145,22 @@ def _raise(
     )
     rule_versions.record_current(session, finding.rule_set_version, now=now)
     session.add(alert)
-    _event(session, alert, "raised", now, SYSTEM, finding.message)
     return alert
 
 
-def _update(session: Session, alert: Alert, finding: Finding, now: datetime) -> bool:
+_JUDGED_COLUMNS = ("message", "rule_set_version", "reading_at", "updated_at", "occurrences", "cleared_at")
+"""What judging writes on every change. Status and severity are written only when they change, so a judged
+update never writes back a status a clinician changed meanwhile (acknowledged, resolved)."""
+
+
+def _same_columns(alert: Alert) -> None:
+    """Mark the judged columns as changed, so the flush writes a batch's changed alerts with one UPDATE
+    statement (it groups rows by the set of columns changed) instead of one per combination."""
+    for name in _JUDGED_COLUMNS:
+        flag_modified(alert, name)
+
+
+def _update(alert: Alert, finding: Finding, now: datetime, events: list[dict[str, Any]]) -> bool:
     """Fold a finding into its open alert; False when it adds nothing (same evidence, same words)."""
     if finding.at <= alert.reading_at and finding.message == alert.message and alert.cleared_at is None:
         return False
@@ -144,14 +173,9 @@ def _update(session: Session, alert: Alert, finding: Finding, now: datetime) -> 
         alert.severity = finding.severity
         # A worse finding needs someone to look again, even if the alert was acknowledged.
         alert.status = "active"
-    _event(
-        session,
-        alert,
-        "updated",
-        now,
-        SYSTEM,
-        ("now " + finding.severity + ": " if worse else "") + finding.message,
-    )
+    _same_columns(alert)
+    detail = ("now " + finding.severity + ": " if worse else "") + finding.message
+    events.append(_event_row(alert, "updated", now, SYSTEM, detail))
     return True
 
 

@@ -19,6 +19,7 @@ from joinedup.errors import Invalid
 from joinedup.monitoring import alert_report, rule_replay, rule_versions, service, simulator
 from joinedup.monitoring.gateway import READINGS_TOPIC, Gateway
 from joinedup.monitoring.rules.thresholds import default_rule_set
+from joinedup.monitoring.workers import Database, tune_gc
 from joinedup.record.service import actor_named
 from joinedup.settings import get_settings
 from joinedup.wards.cli import AS_USER
@@ -33,12 +34,25 @@ def gateway(
     host: str = HOST,
     port: int = PORT,
     topic: str = typer.Option(READINGS_TOPIC, help="Topic filter."),
-    max_batch: int = typer.Option(500, help="Most readings stored in one transaction."),
+    max_batch: int = typer.Option(500, help="Most messages stored in one transaction (by each worker)."),
     sweep_every: float = typer.Option(300.0, help="Seconds between missed-readings sweeps."),
+    workers: int = typer.Option(
+        1, min=1, help="Processes storing readings, partitioned by patient (more than 1: PostgreSQL only)."
+    ),
 ) -> None:
     """Subscribe to device readings over MQTT and store each through the monitoring service."""
-    engine = create_engine(get_settings().database_url)
-    gate = Gateway(session_factory(engine), host=host, port=port, topic=topic, max_batch=max_batch)
+    url = get_settings().database_url
+    engine = create_engine(url)
+    gate = Gateway(
+        session_factory(engine),
+        host=host,
+        port=port,
+        topic=topic,
+        max_batch=max_batch,
+        workers=workers,
+        database=Database(url),
+    )
+    tune_gc()
     gate.start()
     thread = gate.run_in_thread()
     signal.signal(signal.SIGTERM, lambda *_: gate.stopping.set())

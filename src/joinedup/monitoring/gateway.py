@@ -5,6 +5,7 @@ Devices publish a FHIR Observation (or a JSON list of them) to `joinedup/reading
 are taken with QoS 1 and acknowledged to the broker only after their batch is committed, so a gateway that
 stops mid-batch gets them again, and the service stores a retried reading once (device + time + code).
 A rejected reading is kept with its reason and answered on `joinedup/devices/<device id>/rejected`.
+With `workers` > 1 the batches are stored by that many processes, partitioned by patient (`workers`).
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session, sessionmaker
 
 from joinedup.db import transaction
+from joinedup.errors import Invalid
 from joinedup.monitoring import service
 from joinedup.monitoring.schemas import ReadingOutcome
+from joinedup.monitoring.workers import Database, Submitted, WorkerPool
 
 log = logging.getLogger(__name__)
 READINGS_TOPIC = "joinedup/readings/#"
@@ -70,6 +74,48 @@ def observations_of(message: Message) -> list[Mapping[str, Any]] | str:
     return items
 
 
+def store_observations(
+    sessions: sessionmaker[Session], observations: Sequence[Mapping[str, Any]]
+) -> list[ReadingOutcome]:
+    """Store readings in one transaction; if that fails, each alone, and one that cannot be stored at all
+    is kept as a rejection with the error (never dropped). One outcome per observation, in order."""
+    if not observations:
+        return []
+    try:
+        with transaction(sessions) as session:
+            return service.record_readings(session, observations=observations, channel="mqtt")
+    except Exception:
+        log.exception("a batch of %d readings failed; storing them one by one", len(observations))
+    return [_store_one(sessions, observation) for observation in observations]
+
+
+def _store_one(sessions: sessionmaker[Session], observation: Mapping[str, Any]) -> ReadingOutcome:
+    try:
+        with transaction(sessions) as session:
+            return service.record_readings(session, observations=[observation], channel="mqtt")[0]
+    except Exception as exc:  # kept as a rejection, never dropped: see service.keep_rejection
+        log.exception("a reading could not be stored")
+        detail = f"could not be stored: {type(exc).__name__}: {exc}"[:1000]
+        with transaction(sessions) as session:
+            service.keep_rejection(session, channel="mqtt", payload=observation, reason=detail)
+        return ReadingOutcome(status="rejected", detail=detail)
+
+
+IN_FLIGHT = 2
+"""Batches handed to the workers and not yet finished: the next is ready while the last is stored."""
+
+
+class Dispatched(NamedTuple):
+    """A batch read and handed out: its messages, their readings, and the outcomes (or the workers' share)."""
+
+    batch: list[Message]
+    observations: list[Mapping[str, Any]]
+    stored: list[ReadingOutcome] | Submitted
+
+    def is_done(self) -> bool:
+        return not isinstance(self.stored, Submitted) or self.stored.is_done()
+
+
 class Gateway:
     """Subscribes to device readings and stores them in batches (up to `max_batch`, or `max_wait` seconds)."""
 
@@ -84,8 +130,15 @@ class Gateway:
         max_wait: float = 0.05,
         client_id: str = "joinedup-gateway",
         on_batch: Callable[[list[Message], list[ReadingOutcome], float], None] | None = None,
+        workers: int = 1,
+        database: Database | None = None,
     ) -> None:
         self.sessions, self.topic = sessions, topic
+        self.pool: WorkerPool | None = None
+        if workers > 1:
+            if database is None:
+                raise Invalid("gateway workers need the database to connect to (`database`)")
+            self.pool = WorkerPool(database, workers, store_observations)
         self.max_batch, self.max_wait, self.on_batch = max_batch, max_wait, on_batch
         self.inbox: queue.Queue[Message] = queue.Queue()
         self.stats = GatewayStats()
@@ -109,7 +162,9 @@ class Gateway:
         self.inbox.put(Message(msg.topic, bytes(msg.payload), msg.mid, msg.qos, time.monotonic()))
 
     def start(self) -> None:
-        """Connect and start the network thread (call `run` or `run_in_thread` next)."""
+        """Start the workers (if any), connect, start the network thread; then `run` or `run_in_thread`."""
+        if self.pool is not None:
+            self.pool.wait_until_ready()
         self.client.connect(self.host, self.port, keepalive=30)
         self.client.loop_start()
 
@@ -117,6 +172,8 @@ class Gateway:
         self.stopping.set()
         self.client.loop_stop()
         self.client.disconnect()
+        if self.pool is not None:
+            self.pool.close()
 
     def run_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run, name="joinedup-gateway", daemon=True)
@@ -124,19 +181,25 @@ class Gateway:
         return thread
 
     def run(self) -> None:
-        """Store batches until `stop` is called."""
-        while not self.stopping.is_set():
-            batch = self._next_batch()
+        """Store batches until `stop` is called. With workers the next batch is handed out while the last
+        is being stored (at most `IN_FLIGHT`), and batches are finished, so acknowledged, in order."""
+        in_flight: deque[Dispatched] = deque()
+        while not self.stopping.is_set() or in_flight:
+            batch = [] if self.stopping.is_set() else self._next_batch(0.01 if in_flight else 0.2)
             if batch:
-                self.process(batch)
+                in_flight.append(self._dispatch(batch))
+            while in_flight and (not batch or len(in_flight) >= IN_FLIGHT or in_flight[0].is_done()):
+                self._finish(in_flight.popleft())
 
-    def _next_batch(self) -> list[Message]:
+    def _next_batch(self, first_wait: float) -> list[Message]:
         try:
-            first = self.inbox.get(timeout=0.2)
+            first = self.inbox.get(timeout=first_wait)
         except queue.Empty:
             return []
+        # With workers a batch is shared among them, so each still gets up to `max_batch` messages.
+        most = self.max_batch * (self.pool.workers if self.pool is not None else 1)
         batch, deadline = [first], time.monotonic() + self.max_wait
-        while len(batch) < self.max_batch:
+        while len(batch) < most:
             left = deadline - time.monotonic()
             try:
                 batch.append(self.inbox.get(timeout=left) if left > 0 else self.inbox.get_nowait())
@@ -145,20 +208,34 @@ class Gateway:
         return batch
 
     def process(self, batch: list[Message]) -> list[ReadingOutcome]:
-        """Store one batch in one transaction, then acknowledge it to the broker and answer rejections."""
+        """Store one batch in one transaction (one per worker), then acknowledge it to the broker and
+        answer rejections."""
+        return self._finish(self._dispatch(batch))
+
+    def _dispatch(self, batch: list[Message]) -> Dispatched:
+        """Read the batch, keep the unreadable messages, and store the readings (or hand them out)."""
         observations: list[Mapping[str, Any]] = []
-        owners: list[int] = []
         unreadable: list[tuple[Message, str]] = []
-        for index, message in enumerate(batch):
+        for message in batch:
             found = observations_of(message)
             if isinstance(found, str):
                 unreadable.append((message, found))
                 continue
             observations += found
-            owners += [index] * len(found)
-        outcomes = self._store(observations)
         if unreadable:
             self._keep_unreadable(unreadable)
+        if self.pool is not None:
+            return Dispatched(batch, observations, self.pool.submit(self.sessions, observations))
+        return Dispatched(batch, observations, store_observations(self.sessions, observations))
+
+    def _finish(self, dispatched: Dispatched) -> list[ReadingOutcome]:
+        """Once a batch is stored: acknowledge its messages, answer rejections, count, call `on_batch`."""
+        batch, observations, stored = dispatched
+        if isinstance(stored, Submitted):
+            assert self.pool is not None
+            outcomes = self.pool.outcomes(self.sessions, stored)
+        else:
+            outcomes = stored
         for message in batch:
             if message.qos > 0:
                 self.client.ack(message.mid, message.qos)
@@ -169,27 +246,6 @@ class Gateway:
         if self.on_batch is not None:
             self.on_batch(batch, outcomes, time.monotonic())
         return outcomes
-
-    def _store(self, observations: list[Mapping[str, Any]]) -> list[ReadingOutcome]:
-        if not observations:
-            return []
-        try:
-            with transaction(self.sessions) as session:
-                return service.record_readings(session, observations=observations, channel="mqtt")
-        except Exception:
-            log.exception("a batch of %d readings failed; storing them one by one", len(observations))
-        return [self._store_one(observation) for observation in observations]
-
-    def _store_one(self, observation: Mapping[str, Any]) -> ReadingOutcome:
-        try:
-            with transaction(self.sessions) as session:
-                return service.record_readings(session, observations=[observation], channel="mqtt")[0]
-        except Exception as exc:  # kept as a rejection, never dropped: see service.keep_rejection
-            log.exception("a reading could not be stored")
-            detail = f"could not be stored: {type(exc).__name__}: {exc}"[:1000]
-            with transaction(self.sessions) as session:
-                service.keep_rejection(session, channel="mqtt", payload=observation, reason=detail)
-            return ReadingOutcome(status="rejected", detail=detail)
 
     def _keep_unreadable(self, unreadable: list[tuple[Message, str]]) -> None:
         with transaction(self.sessions) as session:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from joinedup.access.policy import Principal, Role
@@ -118,6 +118,7 @@ def _check_all(
     devices = _devices(session, {(r.device_system, r.device_value) for _, r in readings})
     accepted: list[Accepted] = []
     seen: dict[tuple[str, datetime, str], int] = {}
+    gateways: dict[str, Actor] = {}  # one device principal per organisation, not per reading
     for index, reading in readings:
         try:
             admission = _admission_of(reading, by_nhs, by_patient)
@@ -135,7 +136,10 @@ def _check_all(
         seen[key] = index
         held = validated is not None and validated.needs_review
         body = _record_body(observations[index], admission, held)
-        accepted.append(Accepted(index, reading, admission, validated, body, actor or device_actor(device)))
+        writer = actor or gateways.get(device.organisation_ods)
+        if writer is None:
+            writer = gateways[device.organisation_ods] = device_actor(device)
+        accepted.append(Accepted(index, reading, admission, validated, body, writer))
     return accepted
 
 
@@ -157,8 +161,9 @@ def _admission_of(
 def _devices(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Device]:
     if not keys:
         return {}
-    rows = session.scalars(select(Device).where(tuple_(Device.system, Device.value).in_(sorted(keys))))
-    return {(d.system, d.value): d for d in rows}
+    # By value alone (one bound value per device, not two), the system matched here.
+    rows = session.scalars(select(Device).where(Device.value.in_(sorted({value for _, value in keys}))))
+    return {(d.system, d.value): d for d in rows if (d.system, d.value) in keys}
 
 
 def _device_of(

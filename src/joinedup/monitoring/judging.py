@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from joinedup.monitoring import alerts, evaluation, plans
 from joinedup.monitoring.models import MonitoringPlan, News2Record, Reading
 from joinedup.monitoring.news2_set import SET_WINDOW, HonestNews2
 from joinedup.monitoring.rules import Finding
+from joinedup.record import bulk
 from joinedup.wards.schemas import AdmissionRead
 
 if TYPE_CHECKING:
@@ -91,7 +92,10 @@ def judge(session: Session, stored: Sequence[tuple[Accepted, str]], *, now: date
             arrived[item.admission.id].add(item.parameter)
             at = item.reading.effective_at
             earliest[item.admission.id] = min(at, earliest.get(item.admission.id, at))
-    changed = rejudge(session, [stays[i] for i in arrived], now=now, arrived=arrived, earliest=earliest)
+    events: list[dict[str, Any]] = []
+    changed = rejudge(
+        session, [stays[i] for i in arrived], now=now, arrived=arrived, earliest=earliest, events=events
+    )
     existing = alerts.open_alerts(session, held)
     for stay_id, items in held.items():
         rules = plans.patient_rules(session, [stay_id])[stay_id].rules
@@ -104,8 +108,9 @@ def judge(session: Session, stored: Sequence[tuple[Accepted, str]], *, now: date
             is_judged=lambda _rule: False,
             existing=existing,
             now=now,
+            events=events,
         )
-    session.flush()
+    alerts.write_events(session, events)
     return changed
 
 
@@ -122,8 +127,11 @@ def rejudge(
     now: datetime,
     arrived: dict[str, set[str]] | None = None,
     earliest: dict[str, datetime] | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> dict[str, list[str]]:
-    """Run each stay's pathway rules on its latest scored readings (after new readings or a changed plan)."""
+    """Run each stay's pathway rules on its latest scored readings (after new readings or a changed plan).
+
+    The alerts' events go to `events` for the caller to write; without it they are written here."""
     by_id = {s.id: s for s in stays}
     changed: dict[str, list[str]] = defaultdict(list)
     if not by_id:
@@ -134,6 +142,8 @@ def rejudge(
     latest = latest_by_parameter(session, ids)
     weights = _weights(session, [i for i in ids if by_id[i].pathway == "heart-failure"], now)
     existing = alerts.open_alerts(session, ids)
+    pending: list[dict[str, Any]] = [] if events is None else events
+    traces: list[dict[str, Any]] = []
     for stay_id in ids:
         stay, plan, patient = by_id[stay_id], stay_plans[stay_id], rules[stay_id]
         _fill_baselines(plan, latest[stay_id])
@@ -151,7 +161,7 @@ def rejudge(
         )
         news2, findings = evaluation.evaluate(readings, now)
         if news2 is not None:
-            _trace(session, stay_id, news2, patient.rules.version_id, (earliest or {}).get(stay_id))
+            traces += _trace(stay_id, news2, patient.rules.version_id, (earliest or {}).get(stay_id))
             if plan.baseline_news2 is None and not news2.is_partial:
                 plan.baseline_news2 = news2.value
         quiet = {f"missed_readings.{p}" for p in (arrived or {}).get(stay_id, ())}
@@ -173,8 +183,13 @@ def rejudge(
             is_judged=is_judged,
             existing=existing,
             now=now,
+            events=pending,
         )
-    session.flush()
+    bulk.insert_rows(session, News2Record, traces)
+    if events is None:
+        alerts.write_events(session, pending)
+    else:
+        session.flush()
     return changed
 
 
@@ -191,20 +206,19 @@ def _fill_baselines(plan: MonitoringPlan, latest: dict[str, tuple[datetime, floa
 
 
 def _trace(
-    session: Session, stay_id: str, news2: HonestNews2, version: str, earliest_new: datetime | None
-) -> None:
-    """Keep a NEWS2 row when the latest set includes a reading that just arrived."""
+    stay_id: str, news2: HonestNews2, version: str, earliest_new: datetime | None
+) -> list[dict[str, Any]]:
+    """A NEWS2 row to keep when the latest set includes a reading that just arrived."""
     if earliest_new is None or earliest_new < news2.taken_at - SET_WINDOW:
-        return
-    session.add(
-        News2Record(
-            admission_id=stay_id,
-            taken_at=news2.taken_at,
-            value=news2.value,
-            is_complete=not news2.is_partial,
-            missing=",".join(news2.scored.missing),
-            risk=news2.risk,
-            spo2_scale=news2.scored.spo2_scale,
-            rule_set_version=version,
-        )
-    )
+        return []
+    row = {
+        "admission_id": stay_id,
+        "taken_at": news2.taken_at,
+        "value": news2.value,
+        "is_complete": not news2.is_partial,
+        "missing": ",".join(news2.scored.missing),
+        "risk": news2.risk,
+        "spo2_scale": news2.scored.spo2_scale,
+        "rule_set_version": version,
+    }
+    return [row]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from joinedup.errors import Invalid
@@ -115,13 +115,12 @@ def _typed(base: RuleSet, section: str, name: str, value: float) -> Any:
 
 
 def _latest(session: Session, model: Any, ids: list[str], *keys: Any) -> list[Any]:
-    newest = (
-        select(func.max(model.id).label("id"))
-        .where(model.admission_id.in_(ids))
-        .group_by(model.admission_id, *keys)
-        .subquery()
-    )
-    return list(session.scalars(select(model).where(model.id.in_(select(newest.c.id)))))
+    """The newest row for each stay (and key) of these stays. A clinician's decisions are few, so they are
+    read whole and the newest picked here: cheaper than a grouped subquery over a batch's few hundred ids."""
+    newest: dict[tuple[Any, ...], Any] = {}
+    for row in session.scalars(select(model).where(model.admission_id.in_(ids)).order_by(model.id)):
+        newest[(row.admission_id, *(getattr(row, key.key) for key in keys))] = row
+    return list(newest.values())
 
 
 def check_threshold(section: str, name: str, value: float | None) -> None:

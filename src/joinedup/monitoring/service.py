@@ -159,6 +159,7 @@ def check_missed_readings(session: Session, *, now: datetime | None = None) -> i
         )
     )
     existing = alerts.open_alerts(session, [s.id for s in stays])
+    events: list[dict[str, Any]] = []
     raised = 0
     for stay in stays:
         plan, patient = stay_plans[stay.id], rules[stay.id]
@@ -191,9 +192,10 @@ def check_missed_readings(session: Session, *, now: datetime | None = None) -> i
                 is_judged=is_judged,
                 existing=existing,
                 now=now,
+                events=events,
             )
         )
-    session.flush()
+    alerts.write_events(session, events)
     return raised
 
 
