@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from joinedup.access import audit
 from joinedup.access.audit import GENESIS_HASH, AuditRecord, append, canonical_form, entry_hash, verify
 from joinedup.access.models import AuditEntry, AuditHead
+from joinedup.access.policy import PatientContext, Principal, Role
+from joinedup.access.service import authorise
 from joinedup.db import create_engine, session_factory, transaction, upgrade
 
 RECORD = AuditRecord(
@@ -226,3 +228,27 @@ def test_a_refusal_survives_the_rollback_of_a_real_transaction(committed_engine:
         rows = s.execute(select(AuditEntry.outcome, AuditEntry.resource_id).order_by(AuditEntry.seq)).all()
         assert rows == [("refused", "obs-1")]
         assert verify(s).is_intact
+
+
+def test_a_transaction_holding_allowed_accesses_does_not_hold_up_other_writers(
+    committed_engine: Engine,
+) -> None:
+    """Allowed accesses are chained at commit, so another writer appends and commits meanwhile."""
+    if committed_engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time")
+    sessions = session_factory(committed_engine)
+    gp = Principal(username="gp1", role=Role.GP, organisation_ods="Y90001")
+    patient = PatientContext(nhs_number="9990000018", registered_practice_ods="Y90001")
+    with transaction(sessions) as slow:
+        authorise(slow, principal=gp, action="read", resource_type="Observation", patient=patient)
+        other = sessions()
+        try:
+            other.connection().execute(text("SET LOCAL lock_timeout = '2s'"))
+            append(other, replace(RECORD, resource_id="meanwhile"))
+            other.commit()  # would wait for `slow` (and time out) if its entry held the head
+        finally:
+            other.close()
+    with transaction(sessions) as s:
+        report = verify(s)
+        last = s.scalars(select(AuditEntry.resource_id).order_by(AuditEntry.seq)).all()
+    assert report.is_intact and report.entries == 2 and last[0] == "meanwhile"

@@ -94,3 +94,37 @@ def test_authorise_many_refuses_like_authorise(session: Session, make_user: Make
         ("o2", "refused"),
     ]
     assert verify(session).is_intact
+
+
+def test_allowed_accesses_are_chained_at_commit_and_go_with_a_rolled_back_savepoint(
+    session: Session, make_user: MakeUser
+) -> None:
+    gp = make_user("gp1", "gp", "Y90001")
+    before = session.execute(select(AuditHead.seq)).scalar_one()
+    service.authorise(session, principal=gp, action="read", resource_type="Observation", resource_id="kept",
+                      patient=OURS)  # fmt: skip
+    with session.begin_nested() as nested:
+        service.authorise(session, principal=gp, action="read", resource_type="Observation",
+                          resource_id="undone", patient=OURS)  # fmt: skip
+        nested.rollback()
+    with session.begin_nested():
+        service.authorise(session, principal=gp, action="read", resource_type="Observation",
+                          resource_id="released", patient=OURS)  # fmt: skip
+    # Nothing chained yet: the head (and its lock) is left alone until the commit.
+    assert session.execute(select(AuditHead.seq)).scalar_one() == before
+    session.commit()
+    assert [e.resource_id for e in stored(session)[-2:]] == ["kept", "released"]
+    assert session.execute(select(AuditHead.seq)).scalar_one() == before + 2
+    assert verify(session).is_intact
+
+
+def test_a_rolled_back_transaction_chains_none_of_its_allowed_accesses(
+    session: Session, make_user: MakeUser
+) -> None:
+    gp = make_user("gp1", "gp", "Y90001")
+    session.commit()
+    count = len(stored(session))
+    service.authorise(session, principal=gp, action="read", resource_type="Observation", patient=OURS)
+    session.rollback()
+    session.commit()
+    assert len(stored(session)) == count and verify(session).is_intact

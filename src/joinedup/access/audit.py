@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, bindparam, event, insert, select, update
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import Connection, Engine, Select, Table, bindparam, event, insert, select, update
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from joinedup.access.models import AuditEntry, AuditHead
 
@@ -38,6 +38,7 @@ CHAINED_FIELDS = (
 )  # fmt: skip
 _PENDING = "joinedup.access.pending_refusals"
 _RECHECK = "joinedup.access.recheck_refusals"
+_QUEUED = "joinedup.access.queued_entries"
 log = logging.getLogger(__name__)
 # Statements built once (appends are on every patient-data request, so their Python cost matters).
 _HEAD = cast(Table, AuditHead.__table__)
@@ -129,6 +130,7 @@ def append(
     session: Session, record: AuditRecord, *, now: datetime | None = None, entry_id: str | None = None
 ) -> dict[str, Any]:
     """Add `record` as the next entry of the chain, in the caller's transaction; returns the stored row."""
+    write_queued(session)  # entries held for the commit were decided first: they go first
     connection = session.connection()
     row: dict[str, Any] = {
         **vars(record),
@@ -187,15 +189,26 @@ def append_many(
 ) -> list[dict[str, Any]]:
     """Add `records` as the next entries of the chain, in order, in the caller's transaction: the same
     entries as appending them one by one, written with three statements however many there are."""
-    if len(records) <= 1:
-        return [append(session, record, now=now) for record in records]
+    when = now or datetime.now(UTC)
+    return _append_timed(session, [(record, when, uuid.uuid4().hex) for record in records])
+
+
+def _append_timed(
+    session: Session, items: Sequence[tuple[AuditRecord, datetime, str]]
+) -> list[dict[str, Any]]:
+    """Append (record, time, entry id) items in order: one statement for one, three for several."""
+    if len(items) == 1:
+        record, when, entry_id = items[0]
+        return [append(session, record, now=when, entry_id=entry_id)]
+    if not items:
+        return []
     connection = session.connection()
-    last_seq, prev_hash = connection.execute(_RESERVE_RETURNING, {"n": len(records)}).one()
-    seq, when = last_seq - len(records), now or datetime.now(UTC)
+    last_seq, prev_hash = connection.execute(_RESERVE_RETURNING, {"n": len(items)}).one()
+    seq = last_seq - len(items)
     rows: list[dict[str, Any]] = []
-    for record in records:
+    for record, when, entry_id in items:
         seq += 1
-        row = {**vars(record), "seq": seq, "entry_id": uuid.uuid4().hex, "recorded_at": when}
+        row = {**vars(record), "seq": seq, "entry_id": entry_id, "recorded_at": when}
         row["prev_hash"] = prev_hash
         row["hash"] = prev_hash = entry_hash(row)
         rows.append(row)
@@ -203,6 +216,31 @@ def append_many(
     connection.execute(_SET_HEAD_HASH, {"new_hash": prev_hash})
     _LAST_HEAD[connection.engine] = (last_seq, prev_hash)
     return rows
+
+
+def append_at_commit(
+    session: Session, records: Sequence[AuditRecord], *, now: datetime | None = None
+) -> None:
+    """Record allowed accesses: chained just before the transaction commits (or when the log is read in
+    it), in the order given. Appending moves the chain's head, whose lock is then held until commit, so
+    other writers would queue behind the rest of this transaction; written last, the lock is held for
+    the append and the commit alone, and it is always the last lock a transaction takes. Entries made
+    inside a savepoint go with it if it rolls back, as rows written there would."""
+    if not records:
+        return
+    when = now or datetime.now(UTC)
+    owner = session.get_nested_transaction() if session.in_nested_transaction() else None
+    queue = session.info.setdefault(_QUEUED, [])
+    queue.extend((owner, (record, when, uuid.uuid4().hex)) for record in records)
+
+
+def write_queued(session: Session) -> None:
+    """Chain the entries `append_at_commit` holds for this session's transaction now (not inside a
+    savepoint, which could still roll back what is written in it)."""
+    if session.in_nested_transaction() or not session.info.get(_QUEUED):
+        return
+    queued = session.info.pop(_QUEUED)
+    _append_timed(session, [item for _owner, item in queued])
 
 
 def append_refusal(session: Session, record: AuditRecord, *, now: datetime | None = None) -> dict[str, Any]:
@@ -248,11 +286,50 @@ def _problem(row: Mapping[str, Any], expected_seq: int, prev_hash: str) -> str |
 def _forget_refusals(session: Session) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_RECHECK, None)
+    if not session.in_nested_transaction():  # a savepoint released: its entries wait for the commit
+        session.info.pop(_QUEUED, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_queued_before_commit(session: Session) -> None:
+    write_queued(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_queued_before_reading_the_log(state: ORMExecuteState) -> None:
+    """A read of the log in the transaction sees the entries it has made so far."""
+    statement = state.statement
+    if state.session.info.get(_QUEUED) and isinstance(statement, Select) and _reads_log(statement):
+        write_queued(state.session)
+
+
+def _reads_log(statement: Select[Any]) -> bool:
+    # is_derived_from sees the table through ORM annotations, aliases and joins.
+    return any(found.is_derived_from(_ENTRIES) for found in statement.get_final_froms())
+
+
+def _drop_queued(session: Session, rolled_back: SessionTransaction) -> None:
+    """Forget entries made inside the transaction or savepoint that rolled back."""
+    queue = session.info.get(_QUEUED)
+    if not queue:
+        return
+    if rolled_back.parent is None:
+        session.info.pop(_QUEUED, None)
+        return
+    kept = []
+    for owner, item in queue:
+        inside = owner
+        while inside is not None and inside is not rolled_back:
+            inside = inside.parent
+        if inside is None:
+            kept.append((owner, item))
+    session.info[_QUEUED] = kept
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _keep_refusals(session: Session, previous_transaction: SessionTransaction) -> None:
     """A refusal is raised as an error, so the request's transaction rolls back: write it again apart."""
+    _drop_queued(session, previous_transaction)
     if not session.info.get(_PENDING):
         return
     if previous_transaction.nested:

@@ -135,7 +135,7 @@ def authorise(
         principal, act, resource_type, resource_id, patient, decision, request_id, source_address
     )
     if decision.allowed:
-        audit_log.append(session, record, now=now)
+        audit_log.append_at_commit(session, [record], now=now)
         return decision
     audit_log.append_refusal(session, record, now=now)
     raise Forbidden(decision.reason)
@@ -164,7 +164,7 @@ def authorise_many(
                 _record(principal, act, rtype, rid, patient, decision, request_id, source_address)
                 for (rtype, rid, patient), decision in zip(items, decisions, strict=True)
             ]
-            audit_log.append_many(session, records, now=now)
+            audit_log.append_at_commit(session, records, now=now)
             return decisions
     return [
         authorise(
