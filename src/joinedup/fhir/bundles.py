@@ -8,7 +8,6 @@ succeeds or fails alone, inside its own savepoint.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +64,8 @@ def _check_envelope(bundle: dict[str, Any]) -> str:
     try:
         # Entries are validated independently of each other, so each distinct shell once is the same check
         # (a device's Bundle repeats one request a hundred times); errors are located on the full list.
-        distinct = list({json.dumps(s, sort_keys=True, default=str): s for s in shells}.values())
+        # repr: equal shells of JSON values have equal reprs, and it costs a fraction of json.dumps.
+        distinct = list({repr(s): s for s in shells}.values())
         try:
             Bundle.model_validate({**bundle, "entry": distinct})
         except ValidationError:

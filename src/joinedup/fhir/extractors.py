@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from joinedup.fhir.datetimes import DateRange, parse_range, period_range
@@ -61,9 +62,17 @@ def _flat(values: list[Any]) -> list[Any]:
 
 def _at(value: Any, parts: tuple[str, ...]) -> list[Any]:
     """The values at the path `parts` below `value`, in document order (one pass, no generators)."""
-    current = _flat([value])
+    current = [value] if type(value) is dict else _flat([value])
     for part in parts:
-        current = _flat([v.get(part) for v in current if _is_mapping(v)])
+        found: list[Any] = []
+        for item in current:
+            if type(item) is dict or isinstance(item, Mapping):
+                child = item.get(part)
+                if type(child) is list:
+                    found += _flat(child)
+                elif child is not None:
+                    found.append(child)
+        current = found
     return current
 
 
@@ -75,7 +84,12 @@ def fold(text: str) -> str:
 
 def parse_reference(text: str) -> Ref | None:
     """`Type/id` (or an absolute URL ending so, or with `/_history/n`) as a Ref; None for other forms."""
-    if not isinstance(text, str) or text.startswith(("#", "urn:")):
+    return _parsed_reference(text) if isinstance(text, str) else None
+
+
+@lru_cache(maxsize=4096)  # a batch names the same few patients over and over; a Ref is immutable
+def _parsed_reference(text: str) -> Ref | None:
+    if text.startswith(("#", "urn:")):
         return None
     parts = text.split("/")
     if len(parts) >= 4 and parts[-2] == "_history":

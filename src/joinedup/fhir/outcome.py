@@ -58,19 +58,21 @@ def error_outcome(error: JoinedupError) -> dict[str, Any]:
     return operation_outcome("error" if error.status < 500 else "fatal", error.code, error.detail)
 
 
+REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    410: "Gone",
+    412: "Precondition Failed",
+    422: "Unprocessable Entity",
+}
+
+
 def status_line(status: int) -> str:
     """`201 Created`: the form of Bundle.entry.response.status."""
-    reasons = {
-        200: "OK",
-        201: "Created",
-        204: "No Content",
-        400: "Bad Request",
-        401: "Unauthorized",
-        403: "Forbidden",
-        404: "Not Found",
-        409: "Conflict",
-        410: "Gone",
-        412: "Precondition Failed",
-        422: "Unprocessable Entity",
-    }
-    return f"{status} {reasons.get(status, '')}".strip()
+    return f"{status} {REASONS.get(status, '')}".strip()

@@ -294,6 +294,8 @@ def index_values(resource: Resource) -> dict[str, list[IndexValue]]:
         if param.compartment:
             continue
         found = param.extract(resource)
-        if found:
+        if len(found) == 1:
+            values[param.name] = found
+        elif found:
             values[param.name] = list(dict.fromkeys(found))
     return values

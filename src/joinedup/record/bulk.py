@@ -2,19 +2,20 @@
 
 COPY runs on the session's own connection, so it is part of the request's transaction like any INSERT.
 Instants go in as naive UTC (as `models.UtcInstant` stores them) and JSON bodies as text for JSONB.
+Rows come as dicts (`insert_rows`) or, on the record's hot path, as tuples in a given column order
+(`insert_tuples`, `insert_returning_keys`), which COPY writes as they are.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.orm import Session
 
-from joinedup.db import Base
+from joinedup.db import Base, UtcInstant, json_text
 
 # Below this many rows executemany is as quick as COPY and simpler.
 COPY_FROM_ROWS = 20
@@ -24,17 +25,53 @@ def _plain_column(values: list[Any]) -> list[Any]:
     """One column's values as COPY takes them: instants as naive UTC, JSON as text, the rest as they are."""
     sample = next((v for v in values if v is not None), None)
     if isinstance(sample, datetime):
-        return [v if v is None else v.astimezone(UTC).replace(tzinfo=None) for v in values]
+        return [v if v is None else _naive_utc(v) for v in values]
     if isinstance(sample, dict | list):
-        return [
-            json.dumps(v, separators=(",", ":"), ensure_ascii=False) if isinstance(v, dict | list) else v
-            for v in values
-        ]
+        return [_json_text(v) for v in values]
     return values
 
 
-def _uses_copy(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
+def _uses_copy(session: Session, rows: Sequence[Any]) -> bool:
     return len(rows) >= COPY_FROM_ROWS and session.connection().dialect.name == "postgresql"
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _json_text(value: Any) -> Any:
+    """JSON values as the text JSON columns store (db.json_text, as SQLAlchemy binds them), others as is."""
+    return json_text(value) if isinstance(value, dict | list) else value
+
+
+def _converters(table: Table, columns: Sequence[str]) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(position, conversion) of the columns whose values COPY cannot take as they are."""
+    found: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, name in enumerate(columns):
+        kind = table.c[name].type
+        if isinstance(kind, UtcInstant):
+            found.append((index, _naive_utc))
+        elif isinstance(kind, JSON):
+            found.append((index, _json_text))
+    return found
+
+
+def _copy_tuples(
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    raw: Any = session.connection().connection.dbapi_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    converters = _converters(table, columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            if converters:
+                values = list(row)
+                for index, convert in converters:
+                    if values[index] is not None:
+                        values[index] = convert(values[index])
+                copy.write_row(values)
+            else:
+                copy.write_row(row)
 
 
 def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -58,17 +95,35 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
         session.connection().execute(insert(table), list(rows))
 
 
-def insert_returning_keys(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert `rows` and return their new primary keys (column `pk`), in the order given."""
+def insert_tuples(
+    session: Session, model: type[Base], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert `rows` (tuples of values in the order of `columns`) into the model's table in one statement."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    if _uses_copy(session, rows):
+        _copy_tuples(session, table, columns, rows)
+    else:
+        session.connection().execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+def insert_returning_keys(
+    session: Session, model: type[Base], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """Insert `rows` (tuples in the order of `columns`) and return their new primary keys (column `pk`),
+    in the order given."""
     table = cast(Table, model.__table__)
     if not _uses_copy(session, rows):
         statement = insert(table).returning(table.c.pk, sort_by_parameter_order=True)
-        return list(session.connection().scalars(statement, list(rows)))
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+        return list(session.connection().scalars(statement, params))
     keys = list(
         session.connection().scalars(
             text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'pk')) FROM generate_series(1, :n)"),
             {"n": len(rows)},
         )
     )
-    _copy(session, table, [{"pk": key, **row} for key, row in zip(keys, rows, strict=True)])
+    keyed = ((key, *row) for key, row in zip(keys, rows, strict=True))
+    _copy_tuples(session, table, ["pk", *columns], keyed)
     return keys

@@ -109,57 +109,71 @@ def _version(row: StoredResource) -> Version:
     )
 
 
-def index_rows(pk: int, body: dict[str, Any]) -> dict[type[Base], list[dict[str, Any]]]:
-    """The rows of every index table for one resource (date rows also carry the resource's patient)."""
+# The columns of each index table in the order `index_tuples` gives them (the COPY column list).
+INDEX_COLUMNS: dict[type[Base], tuple[str, ...]] = {
+    TokenIndex: ("resource_pk", "resource_type", "param", "system", "code"),
+    ReferenceIndex: ("resource_pk", "resource_type", "param", "target_type", "target_id"),
+    DateIndex: ("resource_pk", "resource_type", "param", "low", "high", "patient_id"),
+    QuantityIndex: ("resource_pk", "resource_type", "param", "value", "system", "code"),
+    StringIndex: ("resource_pk", "resource_type", "param", "value"),
+}
+IndexTuples = dict[type[Base], list[tuple[Any, ...]]]
+
+
+def index_tuples(pk: int, body: dict[str, Any], out: IndexTuples) -> None:
+    """Add the rows of every index table for one resource to `out`, as tuples in INDEX_COLUMNS order
+    (date rows also carry the resource's patient). Plain tuples: this runs for every resource stored."""
     rtype = body["resourceType"]
-    rows: dict[type[Base], list[dict[str, Any]]] = {}
-    patient = None
-    table: type[Base]
     for param, values in index_values(body).items():
         for value in values:
-            base: dict[str, Any] = {"resource_pk": pk, "resource_type": rtype, "param": param}
             if type(value) is Token:
-                table, base["system"], base["code"] = TokenIndex, value.system, value.code[:256]
+                out[TokenIndex].append((pk, rtype, param, value.system, value.code[:256]))
             elif type(value) is Ref:
-                table, base["target_type"], base["target_id"] = (
-                    ReferenceIndex,
-                    value.target_type,
-                    value.target_id,
-                )
+                out[ReferenceIndex].append((pk, rtype, param, value.target_type, value.target_id))
             elif type(value) is DateRange:
-                patient = patient or patient_of(body)
-                table, base["low"], base["high"], base["patient_id"] = (
-                    DateIndex,
-                    value.low,
-                    value.high,
-                    patient,
-                )
+                out[DateIndex].append((pk, rtype, param, value.low, value.high, patient_of(body)))
             elif type(value) is Quantity:
-                table, base["value"], base["system"], base["code"] = (
-                    QuantityIndex,
-                    value.value,
-                    value.system,
-                    value.code,
-                )
+                out[QuantityIndex].append((pk, rtype, param, value.value, value.system, value.code))
             else:
                 assert isinstance(value, str)
-                table, base["value"] = StringIndex, value[:256]
-            rows.setdefault(table, []).append(base)
-    return rows
+                out[StringIndex].append((pk, rtype, param, value[:256]))
+
+
+def index_rows(pk: int, body: dict[str, Any]) -> dict[type[Base], list[dict[str, Any]]]:
+    """The rows of every index table for one resource, as dicts keyed by column."""
+    out: IndexTuples = {table: [] for table in INDEX_COLUMNS}
+    index_tuples(pk, body, out)
+    return {
+        table: [dict(zip(INDEX_COLUMNS[table], row, strict=True)) for row in rows]
+        for table, rows in out.items()
+        if rows
+    }
 
 
 def _write_indexes(session: Session, pairs: Iterable[tuple[int, dict[str, Any]]]) -> None:
-    batches: dict[type[Base], list[dict[str, Any]]] = {}
+    batches: IndexTuples = {table: [] for table in INDEX_COLUMNS}
     for pk, body in pairs:
-        for table, rows in index_rows(pk, body).items():
-            batches.setdefault(table, []).extend(rows)
+        index_tuples(pk, body, batches)
     for table, rows in batches.items():
-        bulk.insert_rows(session, table, rows)
+        bulk.insert_tuples(session, table, INDEX_COLUMNS[table], rows)
 
 
 def _clear_indexes(session: Session, pk: int) -> None:
     for model in (TokenIndex, ReferenceIndex, DateIndex, StringIndex, QuantityIndex):
         session.execute(delete(model).where(model.resource_pk == pk))
+
+
+_NEW_COLUMNS = (
+    "resource_type",
+    "resource_id",
+    "version",
+    "last_updated",
+    "is_deleted",
+    "patient_id",
+    "created_by_org",
+    "idempotency_key",
+    "body",
+)
 
 
 def insert_new(session: Session, items: Sequence[NewResource], now: datetime) -> list[Version]:
@@ -168,20 +182,20 @@ def insert_new(session: Session, items: Sequence[NewResource], now: datetime) ->
         return []
     bodies = [stamp(item.body, 1, now) for item in items]
     rows = [
-        {
-            "resource_type": body["resourceType"],
-            "resource_id": body["id"],
-            "version": 1,
-            "last_updated": now,
-            "is_deleted": False,
-            "patient_id": item.patient_id,
-            "created_by_org": item.created_by_org,
-            "idempotency_key": item.idempotency_key,
-            "body": body,
-        }
+        (
+            body["resourceType"],
+            body["id"],
+            1,
+            now,
+            False,
+            item.patient_id,
+            item.created_by_org,
+            item.idempotency_key,
+            body,
+        )
         for item, body in zip(items, bodies, strict=True)
     ]
-    pks = bulk.insert_returning_keys(session, StoredResource, rows)
+    pks = bulk.insert_returning_keys(session, StoredResource, _NEW_COLUMNS, rows)
     _write_indexes(session, zip(pks, bodies, strict=True))
     return [
         Version(body["resourceType"], body["id"], 1, now, False, body, item.patient_id, item.created_by_org)
