@@ -304,8 +304,10 @@ def _write_queued_before_reading_the_log(state: ORMExecuteState) -> None:
 
 
 def _reads_log(statement: Select[Any]) -> bool:
+    # The columns' tables and select_from's, not get_final_froms (which costs ~0.6 ms on an ORM select);
     # is_derived_from sees the table through ORM annotations, aliases and joins.
-    return any(found.is_derived_from(_ENTRIES) for found in statement.get_final_froms())
+    froms = (*statement.columns_clause_froms, *statement._from_obj)
+    return any(found.is_derived_from(_ENTRIES) for found in froms)
 
 
 def _drop_queued(session: Session, rolled_back: SessionTransaction) -> None:
