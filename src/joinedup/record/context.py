@@ -37,11 +37,17 @@ __all__ = [
 
 
 class OdsLookup:
-    """Registry organisation id → ODS code, asked once per id per request."""
+    """Registry organisation id → ODS code, asked once per id per request (`preload`: many in one query)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.known: dict[str, str | None] = {}
+
+    def preload(self, bodies: Iterable[Any]) -> None:
+        """Look up, in one query, every Organization the bodies refer to that is not known yet."""
+        ids = _organisation_ids(bodies) - self.known.keys()
+        if ids:
+            self.known.update(registry.ods_codes(self.session, ids))
 
     def ods(self, reference: Mapping[str, Any] | None) -> str | None:
         """The ODS code an Organization reference names (by registry id or by ODS identifier)."""
@@ -58,6 +64,24 @@ class OdsLookup:
             org = registry.get_organisation(self.session, ref.target_id)
             self.known[ref.target_id] = org.ods_code if org is not None else None
         return self.known[ref.target_id]
+
+
+def _organisation_ids(bodies: Iterable[Any]) -> set[str]:
+    """The ids of every `Organization/...` reference anywhere in the bodies."""
+    found: set[str] = set()
+    stack = list(bodies)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            reference = value.get("reference")
+            if isinstance(reference, str) and "Organization/" in reference:
+                ref = parse_reference(reference)
+                if ref is not None and ref.target_type == "Organization":
+                    found.add(ref.target_id)
+            stack.extend(v for v in value.values() if isinstance(v, Mapping | list))
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
 
 
 def _identifiers(team: Mapping[str, Any], system: str) -> set[str]:
@@ -169,6 +193,7 @@ def contexts_for(
         else:
             related[patient_id].append(body)
     holders = _data_holders(session, [p for p in patients if _opted_out(_privacy(related[p]))])
+    lookup.preload([*(body for body, _ in patients.values()), *related.values()])
     return {
         pid: _collect(body, related[pid], holders[pid], created_by, lookup)
         for pid, (body, created_by) in patients.items()
@@ -180,4 +205,6 @@ def context_from_body(
 ) -> PatientContext:
     """The context of a patient not stored yet (being created), from the Patient resource alone."""
     holders = {created_by} if created_by else set()
-    return _collect(patient, [], holders, created_by, lookup or OdsLookup(session))
+    lookup = lookup or OdsLookup(session)
+    lookup.preload([patient])
+    return _collect(patient, [], holders, created_by, lookup)

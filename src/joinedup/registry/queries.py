@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -54,6 +55,16 @@ def get_organisation(session: Session, id: str) -> OrganisationRead | None:
     """The organisation with registry id `id`, or None."""
     row = session.get(m.Organisation, id)
     return OrganisationRead.model_validate(row) if row else None
+
+
+def ods_codes(session: Session, ids: Iterable[str]) -> dict[str, str | None]:
+    """Each registry organisation id's ODS code (None if it has none or no such organisation), one query."""
+    wanted = set(ids)
+    found: dict[str, str | None] = dict.fromkeys(wanted)
+    if wanted:
+        query = select(m.Organisation.id, m.Organisation.ods_code).where(m.Organisation.id.in_(wanted))
+        found.update({org_id: ods for org_id, ods in session.execute(query)})
+    return found
 
 
 def get_organisation_or_raise(session: Session, id: str) -> OrganisationRead:

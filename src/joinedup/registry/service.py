@@ -41,6 +41,7 @@ from joinedup.registry.queries import (
     list_sites,
     list_teams,
     list_workforce,
+    ods_codes,
     resolve_place,
     snapshot,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "list_workforce",
     "load_file",
     "load_reference_data",
+    "ods_codes",
     "organisation_detail",
     "reference_files",
     "resolve_place",
