@@ -62,3 +62,41 @@ def test_an_observation_of_a_patient_not_on_a_ward_is_stored_by_the_record_witho
     response = client.post("/fhir/r4/Observation", json=reading, headers={**bearer("gp"), **FHIR})
     assert response.status_code == 201, response.text
     assert client.get("/api/monitoring/alerts", headers=bearer("nurse")).json() == []
+
+
+def _bundle(*readings: dict, kind: str = "transaction") -> dict:
+    entries = [{"request": {"method": "POST", "url": "Observation"}, "resource": r} for r in readings]
+    return {"resourceType": "Bundle", "type": kind, "entry": entries}
+
+
+def test_device_readings_in_a_transaction_bundle_run_the_rules_and_a_retry_is_stored_once(
+    client: TestClient, bearer, committed_world
+) -> None:
+    number, nurse = committed_world.nhs_numbers[3], bearer("nurse")
+    on_ward_with_kit(client, bearer, number, kit="kit-bundle")
+    low = observation(number, "spo2", 90, at=AT, device="kit-bundle")
+    pulse = observation(number, "pulse", 72, at=AT, device="kit-bundle")
+    first = client.post("/fhir/r4", json=_bundle(low, pulse), headers={**nurse, **FHIR})
+    assert first.status_code == 200, first.text
+    assert [e["response"]["status"][:3] for e in first.json()["entry"]] == ["201", "201"]
+    alerts = client.get("/api/monitoring/alerts", headers=nurse).json()
+    assert "covid_oximetry.spo2_low" in {a["rule_id"] for a in alerts}
+    again = client.post("/fhir/r4", json=_bundle(low), headers={**nurse, **FHIR})
+    assert again.json()["entry"][0]["response"]["status"][:3] == "200"
+    assert again.json()["entry"][0]["response"]["etag"] == first.json()["entry"][0]["response"]["etag"]
+
+
+def test_a_refused_reading_fails_its_whole_transaction_bundle(
+    client: TestClient, bearer, committed_world
+) -> None:
+    number, nurse = committed_world.nhs_numbers[4], bearer("nurse")
+    on_ward_with_kit(client, bearer, number, kit="kit-own-2")
+    good = observation(number, "pulse", 72, at=AT, device="kit-own-2")
+    stranger = observation(number, "spo2", 90, at=AT, device="kit-stranger-2")
+    response = client.post("/fhir/r4", json=_bundle(good, stranger), headers={**nurse, **FHIR})
+    assert response.status_code == 422 and "unknown device" in response.text
+    patient = committed_world.patient_ids[number]
+    count = {"patient": patient, "_summary": "count"}
+    stored = client.get("/fhir/r4/Observation", params=count, headers=nurse)
+    assert stored.json()["total"] == 0  # the good reading went with the refused one
+    assert client.get("/api/monitoring/alerts", headers=nurse).json() == []

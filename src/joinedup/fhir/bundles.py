@@ -21,6 +21,7 @@ from joinedup.errors import BadRequest, Invalid, JoinedupError, NotFound, Precon
 from joinedup.fhir import interactions
 from joinedup.fhir.datetimes import format_instant
 from joinedup.fhir.outcome import Outcome, error_outcome, status_line
+from joinedup.monitoring import service as monitoring
 from joinedup.record import service as record
 from joinedup.record.service import Actor, Version
 
@@ -188,6 +189,15 @@ def _response(version: Version, status: int, base: str = "") -> dict[str, Any]:
     return response
 
 
+def _reading(session: Session, actor: Actor, entry: Entry) -> dict[str, Any]:
+    """Store a device reading as `POST [base]/Observation` does: rules run, alerts raised, once per device
+    and time (200 and the stored reading for a retry)."""
+    reading = monitoring.record_fhir_observation(session, actor=actor, observation=entry.body or {})
+    if reading is None:  # checked just before; kept honest if the stay closed in between
+        raise Invalid("the reading's patient is no longer on a virtual ward")
+    return {**_response(reading.version, 201 if reading.created else 200), "resource": reading.version.body}
+
+
 def _labelled(entry: Entry, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
         return action()
@@ -254,6 +264,10 @@ def _execute(session: Session, actor: Actor, entries: list[Entry], ids: dict[str
     for entry in (e for e in ordered if e.method == "DELETE"):
         entry.response = _labelled(entry, lambda e=entry: _other(session, actor, e, base))  # type: ignore[misc]
     creates = [e for e in ordered if e.method == "POST" and e.body]
+    for entry in creates:  # a device's vital sign of a patient on a virtual ward: through monitoring
+        if entry.body and monitoring.is_monitored_fhir_reading(session, entry.body):
+            entry.response = _labelled(entry, lambda e=entry: _reading(session, actor, e))  # type: ignore[misc]
+    creates = [e for e in creates if not e.response]
     written = record.create_many(
         session,
         actor=actor,

@@ -103,6 +103,12 @@ def record_reading(
     return outcome
 
 
+def is_monitored_fhir_reading(session: Session, observation: Mapping[str, Any]) -> bool:
+    """Does this Observation go through `record_fhir_observation` (a device's vital sign of a patient on a
+    virtual ward)? Reads only."""
+    return fhir_readings.is_monitored_reading(session, observation)
+
+
 def record_fhir_observation(
     session: Session, *, actor: Actor, observation: Mapping[str, Any]
 ) -> record.Written | None:
