@@ -39,10 +39,10 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgresql_engine() -> Iterator[Engine]:
-    """A schema of its own for this run (and this xdist worker), dropped at the end."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def migrated_schema(prefix: str = "t") -> Iterator[Engine]:
+    """A PostgreSQL schema of its own, migrated, with an engine whose commits are real; dropped after."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -55,6 +55,26 @@ def postgresql_engine() -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine() -> Iterator[Engine]:
+    """A schema of its own for this run (and this xdist worker), dropped at the end."""
+    with migrated_schema() as engine:
+        yield engine
+
+
+@pytest.fixture
+def committed_engine(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
+    """A database of the test's backend whose commits are real (for concurrent writers), dropped after."""
+    if engine.dialect.name == "sqlite":
+        fresh = create_engine(f"sqlite:///{tmp_path / 'committed.db'}")
+        upgrade(fresh)
+        yield fresh
+        fresh.dispose()
+        return
+    with migrated_schema() as fresh:
+        yield fresh
 
 
 @pytest.fixture(params=BACKENDS)

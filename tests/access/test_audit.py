@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -20,7 +19,7 @@ from joinedup.access.audit import GENESIS_HASH, AuditRecord, append, canonical_f
 from joinedup.access.models import AuditEntry, AuditHead
 from joinedup.access.policy import PatientContext, Principal, Role
 from joinedup.access.service import authorise
-from joinedup.db import create_engine, session_factory, transaction, upgrade
+from joinedup.db import session_factory, transaction
 
 RECORD = AuditRecord(
     event="patient-record",
@@ -165,31 +164,6 @@ def test_the_canonical_form_is_stable_and_sorted() -> None:
     assert form.startswith('{"action":"read","break_glass":false,"entry_id":"eeee')
     assert '"recorded_at":"2026-01-01T09:30:00.000000Z"' in form
     assert "ignored" not in form
-
-
-@pytest.fixture
-def committed_engine(engine: Engine, tmp_path) -> Iterator[Engine]:
-    """A database of the test's backend whose commits are real (for concurrent writers), dropped after."""
-    if engine.dialect.name == "sqlite":
-        fresh = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
-        upgrade(fresh)
-        yield fresh
-        fresh.dispose()
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    url = engine.url.render_as_string(hide_password=False)
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    fresh = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        upgrade(fresh)
-        yield fresh
-    finally:
-        fresh.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_concurrent_writers_never_fork_the_chain(committed_engine: Engine) -> None:

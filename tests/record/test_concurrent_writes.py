@@ -4,18 +4,16 @@ entries chained at commit) keep one intact chain."""
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 
 import pytest
 import record_builders as rb
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from joinedup.access.audit import verify
 from joinedup.access.models import AuditEntry
-from joinedup.db import create_engine, session_factory, transaction, upgrade
+from joinedup.db import session_factory, transaction
 from joinedup.errors import Forbidden
 from joinedup.record import service
 from joinedup.record.models import StoredResource
@@ -26,25 +24,14 @@ PER_BATCH = 30  # above bulk.COPY_FROM_ROWS: PostgreSQL stores the batch with CO
 
 
 @pytest.fixture
-def committed_engine(postgresql_engine: Engine) -> Iterator[Engine]:
-    """A fresh PostgreSQL schema whose commits are real, with the test registry; dropped afterwards.
-    (SQLite has one writer at a time: concurrent writers there wait for each other by design.)"""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with postgresql_engine.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        conn.commit()
-    url = postgresql_engine.url.render_as_string(hide_password=False)
-    fresh = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        upgrade(fresh)
-        with transaction(session_factory(fresh)) as session:
-            rb.load_registry(session)
-        yield fresh
-    finally:
-        fresh.dispose()
-        with postgresql_engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            conn.commit()
+def registry_engine(committed_engine: Engine) -> Engine:
+    """The test's database with real commits and the test registry (PostgreSQL: SQLite has one writer
+    at a time, so concurrent writers there wait for each other by design)."""
+    if committed_engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time")
+    with transaction(session_factory(committed_engine)) as session:
+        rb.load_registry(session)
+    return committed_engine
 
 
 def _patient(session: Session, number: str) -> str:
@@ -62,8 +49,8 @@ def test_a_refused_batch_is_audited_and_nothing_is_stored(db: Session) -> None:
     assert db.scalar(observations) == 0
 
 
-def test_concurrent_writers_keep_one_intact_audit_chain(committed_engine: Engine) -> None:
-    sessions = session_factory(committed_engine)
+def test_concurrent_writers_keep_one_intact_audit_chain(registry_engine: Engine) -> None:
+    sessions = session_factory(registry_engine)
     with transaction(sessions) as session:
         patients = [_patient(session, number) for number in rb.NUMBERS[:WRITERS]]
     with transaction(sessions) as session:
