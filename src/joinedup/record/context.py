@@ -67,20 +67,22 @@ class OdsLookup:
 
 
 def _organisation_ids(bodies: Iterable[Any]) -> set[str]:
-    """The ids of every `Organization/...` reference anywhere in the bodies."""
+    """The ids of every `Organization/...` reference anywhere in the bodies (parsed JSON: dicts and lists,
+    tested by exact type because this walks every body of a batch's patients; anything else is left to
+    `OdsLookup.ods`, which looks up what was not preloaded)."""
     found: set[str] = set()
     stack = list(bodies)
     while stack:
         value = stack.pop()
-        if isinstance(value, Mapping):
+        if type(value) is dict:
             reference = value.get("reference")
-            if isinstance(reference, str) and "Organization/" in reference:
+            if type(reference) is str and "Organization/" in reference:
                 ref = parse_reference(reference)
                 if ref is not None and ref.target_type == "Organization":
                     found.add(ref.target_id)
-            stack.extend(v for v in value.values() if isinstance(v, Mapping | list))
-        elif isinstance(value, list):
-            stack.extend(value)
+            stack += [v for v in value.values() if type(v) is dict or type(v) is list]
+        elif type(value) is list:
+            stack += value
     return found
 
 
