@@ -1,9 +1,9 @@
 """Multi-row inserts for the record's batches: PostgreSQL COPY for larger batches, executemany otherwise.
 
 COPY runs on the session's own connection, so it is part of the request's transaction like any INSERT.
-Instants go in as naive UTC (as `models.UtcInstant` stores them) and JSON bodies as text for JSONB.
-Rows come as dicts (`insert_rows`) or, on the record's hot path, as tuples in a given column order
-(`insert_tuples`, `insert_returning_keys`), which COPY writes as they are.
+Instants go in as naive UTC (as `models.UtcInstant` stores them) and JSON bodies as text for JSONB, told by
+each column's type. Rows come as dicts (`insert_rows`) or, on the record's hot path, as tuples in a given
+column order (`insert_tuples`, `insert_returning_keys`); one COPY writer serves both.
 """
 
 from __future__ import annotations
@@ -19,16 +19,6 @@ from joinedup.db import Base, UtcInstant, json_text
 
 # Below this many rows executemany is as quick as COPY and simpler.
 COPY_FROM_ROWS = 20
-
-
-def _plain_column(values: list[Any]) -> list[Any]:
-    """One column's values as COPY takes them: instants as naive UTC, JSON as text, the rest as they are."""
-    sample = next((v for v in values if v is not None), None)
-    if isinstance(sample, datetime):
-        return [v if v is None else _naive_utc(v) for v in values]
-    if isinstance(sample, dict | list):
-        return [_json_text(v) for v in values]
-    return values
 
 
 def _uses_copy(session: Session, rows: Sequence[Any]) -> bool:
@@ -56,9 +46,7 @@ def _converters(table: Table, columns: Sequence[str]) -> list[tuple[int, Callabl
     return found
 
 
-def _copy_tuples(
-    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> None:
+def _copy(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     raw: Any = session.connection().connection.dbapi_connection
     names = ", ".join(f'"{c}"' for c in columns)
     converters = _converters(table, columns)
@@ -74,23 +62,14 @@ def _copy_tuples(
                 copy.write_row(row)
 
 
-def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    columns = list(rows[0])
-    raw: Any = session.connection().connection.dbapi_connection
-    names = ", ".join(f'"{c}"' for c in columns)
-    plain = [_plain_column([row[c] for row in rows]) for c in columns]
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for values in zip(*plain, strict=True):
-            copy.write_row(values)
-
-
 def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
     """Insert `rows` (dicts with the same keys) into the model's table in one statement."""
     if not rows:
         return
     table = cast(Table, model.__table__)
     if _uses_copy(session, rows):
-        _copy(session, table, rows)
+        columns = list(rows[0])
+        _copy(session, table, columns, (tuple(row[c] for c in columns) for row in rows))
     else:
         session.connection().execute(insert(table), list(rows))
 
@@ -103,7 +82,7 @@ def insert_tuples(
         return
     table = cast(Table, model.__table__)
     if _uses_copy(session, rows):
-        _copy_tuples(session, table, columns, rows)
+        _copy(session, table, columns, rows)
     else:
         session.connection().execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
@@ -125,5 +104,5 @@ def insert_returning_keys(
         )
     )
     keyed = ((key, *row) for key, row in zip(keys, rows, strict=True))
-    _copy_tuples(session, table, ["pk", *columns], keyed)
+    _copy(session, table, ["pk", *columns], keyed)
     return keys
