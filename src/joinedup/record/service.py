@@ -109,12 +109,14 @@ def _patient_contexts(
     return result
 
 
-Checks = list[tuple[str, str | None, PatientContext | None]]
-
-
-def _grouped(items: Sequence[tuple[str, str, PatientContext | None]]) -> Checks:
-    """One check (so one decision and audit entry) per resource type and patient (IHE BALP: one event per
-    patient per request), naming the resource, or the first and how many more."""
+def _check_groups(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    items: Sequence[tuple[str, str, PatientContext | None]],
+) -> None:
+    """One decision and audit entry per resource type and patient (IHE BALP: one event per patient per
+    request), naming the resource, or the first and how many more."""
     groups: dict[tuple[str, str | None], list[str]] = {}
     contexts: dict[str | None, PatientContext | None] = {}
     for resource_type, resource_id, patient in items:
@@ -124,7 +126,7 @@ def _grouped(items: Sequence[tuple[str, str, PatientContext | None]]) -> Checks:
     named = {
         key: ids[0] if len(ids) == 1 else f"{ids[0]} and {len(ids) - 1} more" for key, ids in groups.items()
     }
-    return [(rtype, named[rtype, n], contexts[n]) for rtype, n in groups]
+    check_many(session, actor, action, [(rtype, named[rtype, n], contexts[n]) for rtype, n in groups])
 
 
 def create_many(
@@ -163,13 +165,22 @@ def create_many(
     org = actor.principal.organisation_ods
     contexts = contexts or PatientContexts.of_session(session)
     patients = _patient_contexts(session, bodies_new, org, contexts)
+    _check_groups(
+        session,
+        actor,
+        Action.CREATE,
+        [
+            (body["resourceType"], body["id"], patient)
+            for body, patient in zip(bodies_new, patients, strict=True)
+        ],
+    )
     retried = [already[k] for k in dict.fromkeys(keys) if k is not None and k in already]
-    created = [(b["resourceType"], b["id"], p) for b, p in zip(bodies_new, patients, strict=True)]
-    read = [("Observation", v.resource_id, contexts.of(v.patient_id)) for v in retried]
-    checks = [(Action.CREATE, _grouped(created)), (Action.READ, _grouped(read))]
-    # Decided before anything is stored; allowed entries join the audit chain at commit (access.audit).
-    for action, items in checks:
-        check_many(session, actor, action, items)
+    _check_groups(
+        session,
+        actor,
+        Action.READ,
+        [("Observation", v.resource_id, contexts.of(v.patient_id)) for v in retried],
+    )
     stored = storage.insert_new(
         session,
         [NewResource(prepared[i], patient_of(prepared[i]), org, keys[i]) for i in fresh],
