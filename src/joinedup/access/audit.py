@@ -286,6 +286,10 @@ def _problem(row: Mapping[str, Any], expected_seq: int, prev_hash: str) -> str |
 def _forget_refusals(session: Session) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_RECHECK, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_queued(session: Session) -> None:
     if not session.in_nested_transaction():  # a savepoint released: its entries wait for the commit
         session.info.pop(_QUEUED, None)
 
@@ -310,6 +314,7 @@ def _reads_log(statement: Select[Any]) -> bool:
     return any(found.is_derived_from(_ENTRIES) for found in froms)
 
 
+@event.listens_for(Session, "after_soft_rollback")
 def _drop_queued(session: Session, rolled_back: SessionTransaction) -> None:
     """Forget entries made inside the transaction or savepoint that rolled back."""
     queue = session.info.get(_QUEUED)
@@ -331,7 +336,6 @@ def _drop_queued(session: Session, rolled_back: SessionTransaction) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _keep_refusals(session: Session, previous_transaction: SessionTransaction) -> None:
     """A refusal is raised as an error, so the request's transaction rolls back: write it again apart."""
-    _drop_queued(session, previous_transaction)
     if not session.info.get(_PENDING):
         return
     if previous_transaction.nested:
