@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -37,6 +39,28 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run `joinedup ARGS` in-process (stdin from `stdin`); (exit code, stdout, stderr)."""
+
+    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        from joinedup.cli import main
+
+        old_argv, old_stdin = sys.argv, sys.stdin
+        sys.argv, sys.stdin = ["joinedup", *args], io.StringIO(stdin)
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            sys.argv, sys.stdin = old_argv, old_stdin
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
 @contextmanager

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from joinedup.access import tokens
-from joinedup.cli import main
 from joinedup.db import create_engine, session_factory, transaction, upgrade
 from joinedup.registry import service as registry
 from joinedup.settings import get_settings
@@ -19,6 +16,8 @@ from joinedup.settings import get_settings
 from .conftest import ORGANISATIONS
 
 SECRET = "cli-test-secret-long-enough-for-hs256-tokens"
+
+RunCli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
@@ -37,34 +36,18 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str, stdin: str = "") -> tuple[int, str, str]:
-    """Run `joinedup ARGS`; (exit code, stdout, stderr)."""
-    old_argv, old_stdin = sys.argv, sys.stdin
-    sys.argv, sys.stdin = ["joinedup", *args], io.StringIO(stdin)
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv, sys.stdin = old_argv, old_stdin
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_add_user_then_issue_a_token_that_verifies(database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "access", "add-user", "gp1", "--role", "gp", "--org", "Y90001")
+def test_add_user_then_issue_a_token_that_verifies(database: str, run_cli: RunCli) -> None:
+    code, _, err = run_cli("access", "add-user", "gp1", "--role", "gp", "--org", "Y90001")
     assert code == 0 and "added gp1 (gp at Y90001)" in err
-    code, out, _ = run(capsys, "access", "token", "gp1", "--scope", "user/Observation.rs", "--minutes", "10")
+    code, out, _ = run_cli("access", "token", "gp1", "--scope", "user/Observation.rs", "--minutes", "10")
     assert code == 0
     assert len(out.strip().splitlines()) == 1
     claims = tokens.read_access_token(out.strip(), secret=SECRET)
     assert claims.username == "gp1" and [str(s) for s in claims.scopes] == ["user/Observation.rs"]
 
 
-def test_add_user_reads_a_password_from_stdin(database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        capsys,
+def test_add_user_reads_a_password_from_stdin(database: str, run_cli: RunCli) -> None:
+    code, out, _ = run_cli(
         "access",
         "add-user",
         "po1",
@@ -89,42 +72,40 @@ def test_add_user_reads_a_password_from_stdin(database: str, capsys: pytest.Capt
     ],
 )
 def test_bad_input_is_one_clear_line_and_a_non_zero_exit(
-    database: str, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+    database: str, run_cli: RunCli, args: tuple[str, ...], message: str
 ) -> None:
-    code, out, err = run(capsys, *args)
+    code, out, err = run_cli(*args)
     assert code == 2 and out == ""
     assert err.startswith("error: ") and message in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_token_with_a_malformed_scope_is_refused(database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    run(capsys, "access", "add-user", "gp1", "--role", "gp", "--org", "Y90001")
-    code, out, err = run(capsys, "access", "token", "gp1", "--scope", "user/Observation.sr")
+def test_a_token_with_a_malformed_scope_is_refused(database: str, run_cli: RunCli) -> None:
+    run_cli("access", "add-user", "gp1", "--role", "gp", "--org", "Y90001")
+    code, out, err = run_cli("access", "token", "gp1", "--scope", "user/Observation.sr")
     assert code == 2 and out == "" and "in that order" in err
 
 
-def test_audit_verify_passes_then_reports_an_edited_entry(
-    database: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_audit_verify_passes_then_reports_an_edited_entry(database: str, run_cli: RunCli) -> None:
     for name in ("gp1", "gp2", "gp3"):
-        run(capsys, "access", "add-user", name, "--role", "gp", "--org", "Y90001")
-    code, out, _ = run(capsys, "audit", "verify")
+        run_cli("access", "add-user", name, "--role", "gp", "--org", "Y90001")
+    code, out, _ = run_cli("audit", "verify")
     assert code == 0 and out.startswith("audit log intact: 3 entries")
     engine = create_engine(database)
     with engine.begin() as conn:
         conn.execute(text("UPDATE access_audit_log SET reason = 'added someone else' WHERE seq = 2"))
     engine.dispose()
-    code, out, err = run(capsys, "audit", "verify")
+    code, out, err = run_cli("audit", "verify")
     assert code == 1 and out == ""
     assert "entry 2 was altered" in err and "added someone else" in err
 
 
-def test_audit_verify_reports_a_deleted_entry(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_audit_verify_reports_a_deleted_entry(database: str, run_cli: RunCli) -> None:
     for name in ("gp1", "gp2", "gp3"):
-        run(capsys, "access", "add-user", name, "--role", "gp", "--org", "Y90001")
+        run_cli("access", "add-user", name, "--role", "gp", "--org", "Y90001")
     engine = create_engine(database)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM access_audit_log WHERE seq = 2"))
     engine.dispose()
-    code, out, _ = run(capsys, "audit", "verify", "--json")
+    code, out, _ = run_cli("audit", "verify", "--json")
     assert code == 1
     assert '"broken_seq": 3' in out and "entry 2 is missing (deleted)" in out

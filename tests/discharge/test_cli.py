@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,9 +11,10 @@ import pytest
 from discharge_world import BLABY_TEAM, HOUSING_TEAM, build_world
 
 from joinedup.access import service as access
-from joinedup.cli import main
 from joinedup.db import create_engine, session_factory, transaction, upgrade
 from joinedup.settings import get_settings
+
+RunCli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
@@ -44,63 +43,42 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
     get_settings.cache_clear()
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    old_argv, sys.argv = sys.argv, ["joinedup", *args]
-    old_stdin, sys.stdin = sys.stdin, io.StringIO("")
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv, sys.stdin = old_argv, old_stdin
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_raise_list_and_delayed(database, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_raise_list_and_delayed(database, run_cli: RunCli) -> None:  # type: ignore[no-untyped-def]
     fit = (datetime.now(UTC) - timedelta(days=5)).date().isoformat()
     number = database.at_lri[0]
-    code, out, err = run(
-        capsys, "discharge", "raise", number, "--pool", "lri-acute", "--kind", "housing",
+    code, out, err = run_cli("discharge", "raise", number, "--pool", "lri-acute", "--kind", "housing",
         "--team", HOUSING_TEAM, "--medically-fit", fit, "--as", "ward-doctor", "--json",
     )  # fmt: skip
     assert code == 0, err
     raised = json.loads(out)
     assert (raised["status"], raised["days_waited"]) == ("raised", 5)
-    code, out, _ = run(
-        capsys, "discharge", "list", "--team", HOUSING_TEAM, "--as", "housing-officer", "--json"
-    )
+    code, out, _ = run_cli("discharge", "list", "--team", HOUSING_TEAM, "--as", "housing-officer", "--json")
     assert code == 0 and [r["id"] for r in json.loads(out)] == [raised["id"]]
-    code, out, _ = run(capsys, "discharge", "list", "--site", "lgh", "--as", "ward-doctor", "--json")
+    code, out, _ = run_cli("discharge", "list", "--site", "lgh", "--as", "ward-doctor", "--json")
     assert code == 0 and json.loads(out) == []
-    code, out, _ = run(capsys, "discharge", "delayed", "--json")
+    code, out, _ = run_cli("discharge", "delayed", "--json")
     delayed = json.loads(out)
     assert code == 0 and (delayed["delayed_patients"], delayed["delayed_bed_days"]) == (1, 5)
     assert delayed["pools"][0]["site_id"] == "lri"
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    code, out, _ = run(capsys, "discharge", "delayed", "--on", yesterday, "--json")
+    code, out, _ = run_cli("discharge", "delayed", "--on", yesterday, "--json")
     assert code == 0 and json.loads(out)["delayed_patients"] == 0
 
 
-def test_bad_input_is_one_line_and_writes_nothing(database, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_one_line_and_writes_nothing(database, run_cli: RunCli) -> None:  # type: ignore[no-untyped-def]
     args = ["--pool", "lri-acute", "--kind", "housing", "--team", HOUSING_TEAM, "--as", "ward-doctor"]
-    code, out, err = run(capsys, "discharge", "raise", database.at_lgh, *args)
+    code, out, err = run_cli("discharge", "raise", database.at_lgh, *args)
     assert code != 0 and out == "" and "not in hospital at site 'lri'" in err
     assert len(err.strip().splitlines()) == 1
-    code, _, err = run(
-        capsys, "discharge", "raise", database.at_lri[0], *args[:4], "--team", "nobody", *args[6:]
-    )
+    code, _, err = run_cli("discharge", "raise", database.at_lri[0], *args[:4], "--team", "nobody", *args[6:])
     assert code != 0 and "no team 'nobody'" in err
-    code, _, err = run(
-        capsys, "discharge", "raise", database.at_lri[0], "--kind", "spa", *args[:2], *args[4:]
-    )
+    code, _, err = run_cli("discharge", "raise", database.at_lri[0], "--kind", "spa", *args[:2], *args[4:])
     assert code != 0 and "unknown kind 'spa'" in err
-    code, _, err = run(capsys, "discharge", "delayed", "--on", "yesterday")
+    code, _, err = run_cli("discharge", "delayed", "--on", "yesterday")
     assert code != 0 and "not a date" in err
-    code, _, err = run(capsys, "discharge", "list", "--as", "nobody")
+    code, _, err = run_cli("discharge", "list", "--as", "nobody")
     assert code != 0 and "no joinedup user 'nobody'" in err
-    code, out, _ = run(capsys, "discharge", "list", "--team", BLABY_TEAM, "--as", "ward-doctor", "--json")
+    code, out, _ = run_cli("discharge", "list", "--team", BLABY_TEAM, "--as", "ward-doctor", "--json")
     assert code == 0 and json.loads(out) == []
-    code, out, _ = run(capsys, "discharge", "delayed", "--json")
+    code, out, _ = run_cli("discharge", "delayed", "--json")
     assert json.loads(out)["delayed_patients"] == 0
