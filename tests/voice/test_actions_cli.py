@@ -4,7 +4,6 @@ and a non-zero exit for bad input, and nothing written then."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -48,23 +47,17 @@ class Ran:
 
 @pytest.fixture
 def run(
-    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    database: str, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., tuple[int, str, str]]
 ) -> Callable[..., Ran]:
-    from joinedup import cli
+    """Run `joinedup voice ...` in this process, as the console script would, over the test database."""
+    monkeypatch.setenv("JOINEDUP_DATABASE_URL", database)
 
     def invoke(*args: str) -> Ran:
-        monkeypatch.setenv("JOINEDUP_DATABASE_URL", database)
-        monkeypatch.setattr(sys, "argv", ["joinedup", "voice", *args])
         get_settings.cache_clear()
-        code = 0
         try:
-            cli.main()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
+            return Ran(*run_cli("voice", *args))
         finally:
             get_settings.cache_clear()
-        captured = capsys.readouterr()
-        return Ran(code, captured.out, captured.err)
 
     return invoke
 

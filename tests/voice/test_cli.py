@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,24 +50,17 @@ class Ran:
 
 @pytest.fixture
 def run(
-    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    database: str, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., tuple[int, str, str]]
 ) -> Callable[..., Ran]:
     """Run `joinedup voice ...` in this process, as the console script would, over the test database."""
-    from joinedup import cli
+    monkeypatch.setenv("JOINEDUP_DATABASE_URL", database)
 
     def invoke(*args: str) -> Ran:
-        monkeypatch.setenv("JOINEDUP_DATABASE_URL", database)
-        monkeypatch.setattr(sys, "argv", ["joinedup", "voice", *args])
         get_settings.cache_clear()
-        code = 0
         try:
-            cli.main()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
+            return Ran(*run_cli("voice", *args))
         finally:
             get_settings.cache_clear()
-        captured = capsys.readouterr()
-        return Ran(code, captured.out, captured.err)
 
     return invoke
 
