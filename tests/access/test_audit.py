@@ -52,6 +52,29 @@ def test_entries_chain_from_the_genesis_hash(session: Session) -> None:
     assert report.is_intact and report.entries == 3 and report.last_hash == rows[-1]["hash"]
 
 
+def test_entries_written_by_driver_sql_are_stored_as_the_orm_stores_them(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Appends that follow the remembered head bypass SQLAlchemy's statement layer: the stored values
+    (an instant on SQLite is text) must be exactly the ORM's, or time searches would miss entries."""
+    engine = session.connection().engine
+    audit._LAST_HEAD.pop(engine, None)  # a hint left by an earlier test would pause the follow path
+    audit._PAUSED.pop(engine, None)
+    followed: list[bool] = []
+    follow = audit._follow
+    monkeypatch.setattr(audit, "_follow", lambda *args: followed.append(follow(*args)) or followed[-1])
+    when = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    rows = [append(session, replace(RECORD, break_glass=i == 1), now=when) for i in range(3)]
+    session.add(AuditEntry(**{**rows[0], "seq": 99, "entry_id": "orm", "prev_hash": "p", "hash": "h"}))
+    session.flush()
+    assert followed == [True, True]
+    raw = session.execute(text("SELECT recorded_at, break_glass FROM access_audit_log ORDER BY seq")).all()
+    assert len({stored for stored, _glass in raw}) == 1, raw
+    assert [glass for _stored, glass in raw] == [False, True, False, False]
+    found = session.scalars(select(AuditEntry.seq).where(AuditEntry.recorded_at == when)).all()
+    assert sorted(found) == [row["seq"] for row in rows] + [99]
+
+
 def test_an_empty_log_is_intact(session: Session) -> None:
     report = verify(session)
     assert report.is_intact and report.entries == 0 and report.last_hash == GENESIS_HASH

@@ -20,12 +20,12 @@ import json
 import logging
 import uuid
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Select, Table, bindparam, event, insert, select, update
+from sqlalchemy import Connection, Dialect, Engine, Select, Table, bindparam, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from joinedup.access.models import AuditEntry, AuditHead
@@ -53,20 +53,23 @@ _PG_INSERT_ENTRY_AND_SET_HEAD = _SET_HEAD_HASH.add_cte(
     insert(_ENTRIES).values({c.name: bindparam(f"e_{c.name}", type_=c.type) for c in _ENTRIES.c}).cte("entry")
 )
 # Follow the remembered head: move it only if it still holds (expect_seq, expect_hash), and write the entry
-# only if it moved. PostgreSQL: one round trip.
-_FOLLOW_HEAD = (
-    update(_HEAD)
-    .where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("expect_seq"), _HEAD.c.hash == bindparam("expect_hash"))
-    .values(seq=_HEAD.c.seq + 1, hash=bindparam("new_hash"))
-)  # fmt: skip
-_PG_FOLLOW_COLUMNS = tuple(c.name for c in _ENTRIES.c)
-_RECORDED_AT = _PG_FOLLOW_COLUMNS.index("recorded_at")
+# only if it moved. Driver SQL written once, values bound as the columns' types would bind them: this runs
+# on every patient-data request. PostgreSQL: one round trip; SQLite: two statements.
+_FOLLOW_COLUMNS = tuple(c.name for c in _ENTRIES.c)
 _PG_FOLLOW_SQL = (
     f"WITH followed AS (UPDATE {_HEAD.name} SET seq = seq + 1, hash = %s"
     " WHERE id = 1 AND seq = %s AND hash = %s RETURNING seq)"
-    f" INSERT INTO {_ENTRIES.name} ({', '.join(_PG_FOLLOW_COLUMNS)})"
-    f" SELECT {', '.join(['%s'] * len(_PG_FOLLOW_COLUMNS))} FROM followed RETURNING seq"
+    f" INSERT INTO {_ENTRIES.name} ({', '.join(_FOLLOW_COLUMNS)})"
+    f" SELECT {', '.join(['%s'] * len(_FOLLOW_COLUMNS))} FROM followed RETURNING seq"
 )
+_SQLITE_FOLLOW_HEAD_SQL = (
+    f"UPDATE {_HEAD.name} SET seq = seq + 1, hash = ? WHERE id = 1 AND seq = ? AND hash = ?"
+)
+_SQLITE_INSERT_SQL = (
+    f"INSERT INTO {_ENTRIES.name} ({', '.join(_FOLLOW_COLUMNS)})"
+    f" VALUES ({', '.join(['?'] * len(_FOLLOW_COLUMNS))})"
+)
+_BINDERS: dict[str, tuple[Callable[[Any], Any] | None, ...]] = {}
 # Several entries at once: move the head by :n under the lock, returning the new number and the old hash.
 _RESERVE = update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + bindparam("n"))
 _RESERVE_RETURNING = _RESERVE.returning(_HEAD.c.seq, _HEAD.c.hash)
@@ -155,19 +158,33 @@ def _follow(connection: Connection, row: dict[str, Any], head_seq: int, head_has
     """Write `row` after the remembered head if it is still the head; False (nothing written) if not."""
     row["seq"], row["prev_hash"] = head_seq + 1, head_hash
     row["hash"] = entry_hash(row)
+    driver = cast(Any, connection.connection.driver_connection)
+    values = _driver_values(connection.dialect, row)
     if connection.dialect.name == "postgresql":
-        # The driver's own cursor, SQL written once: this statement runs on every patient-data request.
-        values = [row[name] for name in _PG_FOLLOW_COLUMNS]
-        values[_RECORDED_AT] = values[_RECORDED_AT].astimezone(UTC)
-        cursor = cast(Any, connection.connection.driver_connection).execute(
-            _PG_FOLLOW_SQL, (row["hash"], head_seq, head_hash, *values)
-        )
-        return cursor.fetchone() is not None
-    expect = {"expect_seq": head_seq, "expect_hash": head_hash, "new_hash": row["hash"]}
-    if connection.execute(_FOLLOW_HEAD, expect).rowcount != 1:
-        return False
-    connection.execute(_INSERT_ENTRY, row)
+        followed = driver.execute(_PG_FOLLOW_SQL, (row["hash"], head_seq, head_hash, *values))
+        return followed.fetchone() is not None
+    cursor = driver.cursor()
+    try:
+        cursor.execute(_SQLITE_FOLLOW_HEAD_SQL, (row["hash"], head_seq, head_hash))
+        if cursor.rowcount != 1:
+            return False
+        cursor.execute(_SQLITE_INSERT_SQL, values)
+    finally:
+        cursor.close()
     return True
+
+
+def _driver_values(dialect: Dialect, row: Mapping[str, Any]) -> list[Any]:
+    """The entry's values in column order, converted as SQLAlchemy converts them for this dialect."""
+    binders = _BINDERS.get(dialect.name)
+    if binders is None:
+        binders = _BINDERS[dialect.name] = tuple(
+            c.type.dialect_impl(dialect).bind_processor(dialect) for c in _ENTRIES.c
+        )
+    return [
+        value if bind is None else bind(value)
+        for bind, value in zip(binders, (row[name] for name in _FOLLOW_COLUMNS), strict=True)
+    ]
 
 
 def _append_after_reading_head(connection: Connection, row: dict[str, Any]) -> None:
