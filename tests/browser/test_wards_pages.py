@@ -44,6 +44,17 @@ def test_the_virtual_hospital_at_a_glance(demo_server: str, page: Page) -> None:
     assert page.locator("#total-beds").inner_text() == "256"
     assert page.locator("#wards tbody tr").count() == 5
     page.wait_for_selector("#wards-chart .main-svg")
+    clipped = page.evaluate(
+        """() => {
+            const chart = document.querySelector("#wards-chart .main-svg").getBoundingClientRect();
+            return [...document.querySelectorAll("#wards-chart .xtick text")]
+                .map((label) => [label.textContent, label.getBoundingClientRect()])
+                .filter(([, box]) => box.bottom > chart.bottom || box.left < chart.left || box.right > chart.right)
+                .map(([name]) => name);
+        }"""
+    )
+    assert page.locator("#wards-chart .xtick text").count() == 5
+    assert clipped == []  # every ward's name is shown whole under its bar
     assert "Whole virtual hospital" in page.locator("#occupancy").inner_text()
     assert page.locator("#wards a").count() == 1  # the nurse's own team only
 
