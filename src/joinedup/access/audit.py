@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Engine, Select, Table, bindparam, event, insert, select, update
+from sqlalchemy import Connection, Dialect, Engine, Select, Table, bindparam, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from joinedup.access.models import AuditEntry, AuditHead
@@ -42,32 +42,33 @@ _QUEUED = "joinedup.access.queued_entries"
 log = logging.getLogger(__name__)
 # Statements built once (appends are on every patient-data request, so their Python cost matters).
 _HEAD = cast(Table, AuditHead.__table__)
-_ADVANCE_HEAD = (
-    update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1).returning(_HEAD.c.seq, _HEAD.c.hash)
-)
 _SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("new_hash"))
 _ENTRIES = cast(Table, AuditEntry.__table__)
 _INSERT_ENTRY = _ENTRIES.insert()
-# PostgreSQL: two round trips per append; the entry is written with the head's hash.
-_PG_INSERT_ENTRY_AND_SET_HEAD = _SET_HEAD_HASH.add_cte(
-    insert(_ENTRIES).values({c.name: bindparam(f"e_{c.name}", type_=c.type) for c in _ENTRIES.c}).cte("entry")
+# One entry: driver SQL written once, values bound as the columns' types would bind them. Moving the head
+# locks its row (PostgreSQL) or the database (SQLite's one writer) before the head is read, so two appends
+# never follow the same entry. Following the remembered head moves it only if it still holds the expected
+# number and hash, and writes the entry only if it moved. PostgreSQL: one round trip to follow, two after
+# reading the head; SQLite: two statements, three.
+_COLUMNS = tuple(c.name for c in _ENTRIES.c)
+_PG_VALUES = ", ".join(["%s"] * len(_COLUMNS))
+_PG_ADVANCE_SQL = f"UPDATE {_HEAD.name} SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"
+_PG_INSERT_AND_SET_HEAD_SQL = (
+    f"WITH entry AS (INSERT INTO {_ENTRIES.name} ({', '.join(_COLUMNS)}) VALUES ({_PG_VALUES}))"
+    f" UPDATE {_HEAD.name} SET hash = %s WHERE id = 1"
 )
-# Follow the remembered head: move it only if it still holds (expect_seq, expect_hash), and write the entry
-# only if it moved. Driver SQL written once, values bound as the columns' types would bind them: this runs
-# on every patient-data request. PostgreSQL: one round trip; SQLite: two statements.
-_FOLLOW_COLUMNS = tuple(c.name for c in _ENTRIES.c)
 _PG_FOLLOW_SQL = (
     f"WITH followed AS (UPDATE {_HEAD.name} SET seq = seq + 1, hash = %s"
     " WHERE id = 1 AND seq = %s AND hash = %s RETURNING seq)"
-    f" INSERT INTO {_ENTRIES.name} ({', '.join(_FOLLOW_COLUMNS)})"
-    f" SELECT {', '.join(['%s'] * len(_FOLLOW_COLUMNS))} FROM followed RETURNING seq"
+    f" INSERT INTO {_ENTRIES.name} ({', '.join(_COLUMNS)}) SELECT {_PG_VALUES} FROM followed RETURNING seq"
 )
+_SQLITE_ADVANCE_SQL = _PG_ADVANCE_SQL
+_SQLITE_SET_HASH_SQL = f"UPDATE {_HEAD.name} SET hash = ? WHERE id = 1"
 _SQLITE_FOLLOW_HEAD_SQL = (
     f"UPDATE {_HEAD.name} SET seq = seq + 1, hash = ? WHERE id = 1 AND seq = ? AND hash = ?"
 )
 _SQLITE_INSERT_SQL = (
-    f"INSERT INTO {_ENTRIES.name} ({', '.join(_FOLLOW_COLUMNS)})"
-    f" VALUES ({', '.join(['?'] * len(_FOLLOW_COLUMNS))})"
+    f"INSERT INTO {_ENTRIES.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join(['?'] * len(_COLUMNS))})"
 )
 _BINDERS: dict[str, tuple[Callable[[Any], Any] | None, ...]] = {}
 # Several entries at once: move the head by :n under the lock, returning the new number and the old hash.
@@ -183,22 +184,25 @@ def _driver_values(dialect: Dialect, row: Mapping[str, Any]) -> list[Any]:
         )
     return [
         value if bind is None else bind(value)
-        for bind, value in zip(binders, (row[name] for name in _FOLLOW_COLUMNS), strict=True)
+        for bind, value in zip(binders, (row[name] for name in _COLUMNS), strict=True)
     ]
 
 
 def _append_after_reading_head(connection: Connection, row: dict[str, Any]) -> None:
-    is_postgresql = connection.dialect.name == "postgresql"
-    # Moving the head locks its row (PostgreSQL) or the database (SQLite's one writer) before the head is
-    # read, so two appends can never follow the same entry.
-    row["seq"], row["prev_hash"] = connection.execute(_ADVANCE_HEAD).one()
-    row["hash"] = entry_hash(row)
-    if is_postgresql:
-        params = {f"e_{name}": value for name, value in row.items()}
-        connection.execute(_PG_INSERT_ENTRY_AND_SET_HEAD, {**params, "new_hash": row["hash"]})
-    else:
-        connection.execute(_INSERT_ENTRY, row)
-        connection.execute(_SET_HEAD_HASH, {"new_hash": row["hash"]})
+    driver = cast(Any, connection.connection.driver_connection)
+    if connection.dialect.name == "postgresql":
+        row["seq"], row["prev_hash"] = driver.execute(_PG_ADVANCE_SQL).fetchone()
+        row["hash"] = entry_hash(row)
+        driver.execute(_PG_INSERT_AND_SET_HEAD_SQL, (*_driver_values(connection.dialect, row), row["hash"]))
+        return
+    cursor = driver.cursor()
+    try:
+        row["seq"], row["prev_hash"] = cursor.execute(_SQLITE_ADVANCE_SQL).fetchone()
+        row["hash"] = entry_hash(row)
+        cursor.execute(_SQLITE_INSERT_SQL, _driver_values(connection.dialect, row))
+        cursor.execute(_SQLITE_SET_HASH_SQL, (row["hash"],))
+    finally:
+        cursor.close()
 
 
 def append_many(
