@@ -49,7 +49,8 @@ def test_the_virtual_hospital_at_a_glance(demo_server: str, page: Page) -> None:
             const chart = document.querySelector("#wards-chart .main-svg").getBoundingClientRect();
             return [...document.querySelectorAll("#wards-chart .xtick text")]
                 .map((label) => [label.textContent, label.getBoundingClientRect()])
-                .filter(([, box]) => box.bottom > chart.bottom || box.left < chart.left || box.right > chart.right)
+                .filter(([, box]) =>
+                    box.bottom > chart.bottom || box.left < chart.left || box.right > chart.right)
                 .map(([name]) => name);
         }"""
     )
