@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import random
 import re
@@ -384,16 +385,33 @@ def throughput(
     gate.on_batch = timings.on_batch
     workers = gate.pool.workers if gate.pool is not None else 1
     batches = gate.stats.batches
+    pids = gate.pool.pids() if gate.pool is not None else []
+    cpu0, workers0 = time.process_time(), sum(cpu_seconds(pid) for pid in pids)
     t0 = time.monotonic()
     publish(readings, prefix, timings, rate=None, per_message=PER_MESSAGE)
     rate = len(readings) / (wait_for(timings, len(readings)) - t0)
+    here = (time.process_time() - cpu0) / len(readings) * 1e6
     print(
         f"rules, {workers} process{'es' if workers > 1 else ''}: {rate:,.0f} readings/s (MQTT -> record, "
         f"audit, index, NEWS2 + pathway rules, alerts), {timings.processed} readings, "
         f"{timings.messages} messages in {gate.stats.batches - batches} batches (with warm-up: "
         f"{gate.stats.by_status})"
     )
+    if pids:
+        stored = (sum(cpu_seconds(pid) for pid in pids) - workers0) / len(readings) * 1e6
+        print(f"  CPU a reading: {stored:,.0f} us in the workers, {here:,.0f} us in this process")
+    else:
+        print(f"  CPU a reading: {here:,.0f} us in this process (the gateway and the publisher)")
     return rate
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux), 0 where /proc cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

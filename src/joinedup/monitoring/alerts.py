@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from joinedup.errors import Conflict, NotFound
 from joinedup.monitoring import rule_versions
+from joinedup.monitoring.batch_sql import any_of
 from joinedup.monitoring.models import Alert, AlertEvent
 from joinedup.monitoring.rules import SEVERITY_ORDER, Finding
 from joinedup.monitoring.schemas import ESCALATION_TARGETS, AlertEventRead, AlertRead
@@ -63,7 +64,9 @@ def open_alerts(session: Session, admission_ids: Iterable[str]) -> dict[tuple[st
     wanted = sorted(set(admission_ids))
     if not wanted:
         return {}
-    rows = session.scalars(select(Alert).where(Alert.admission_id.in_(wanted), Alert.open_key.is_not(None)))
+    rows = session.scalars(
+        select(Alert).where(any_of(session, Alert.admission_id, wanted), Alert.open_key.is_not(None))
+    )
     return {(a.admission_id, a.rule_id): a for a in rows}
 
 

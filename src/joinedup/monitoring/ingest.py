@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from joinedup.access.policy import Principal, Role
 from joinedup.errors import JoinedupError
 from joinedup.fhir.validation import NHS_NUMBER_SYSTEM
 from joinedup.monitoring import judging
+from joinedup.monitoring.batch_sql import any_of
 from joinedup.monitoring.models import Device, Reading, RejectedReading
 from joinedup.monitoring.observations import IncomingReading, ReadingRefused, read_observation
 from joinedup.monitoring.schemas import ReadingOutcome
@@ -56,7 +57,7 @@ class Accepted:
         return "consciousness" if self.validated is None else self.validated.parameter
 
 
-def device_actor(device: Device) -> Actor:
+def device_actor(device: IssuedDevice) -> Actor:
     """Devices write as their issuing organisation's gateway (a DEVICE principal of that organisation), so a
     batch from many kits is one authorised, audited write; each Observation names its own device."""
     principal = Principal(
@@ -158,17 +159,32 @@ def _admission_of(
     return admission
 
 
-def _devices(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Device]:
+class IssuedDevice(NamedTuple):
+    """What the checks need of a registered device."""
+
+    system: str
+    value: str
+    nhs_number: str | None
+    organisation_ods: str
+
+
+def _devices(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], IssuedDevice]:
     if not keys:
         return {}
     # By value alone (one bound value per device, not two), the system matched here.
-    rows = session.scalars(select(Device).where(Device.value.in_(sorted({value for _, value in keys}))))
-    return {(d.system, d.value): d for d in rows if (d.system, d.value) in keys}
+    D = Device
+    rows = session.execute(
+        select(D.system, D.value, D.nhs_number, D.organisation_ods).where(
+            any_of(session, D.value, {value for _, value in keys})
+        )
+    )
+    found = (IssuedDevice(*row) for row in rows)
+    return {(d.system, d.value): d for d in found if (d.system, d.value) in keys}
 
 
 def _device_of(
-    reading: IncomingReading, devices: dict[tuple[str, str], Device], admission: AdmissionRead
-) -> Device:
+    reading: IncomingReading, devices: dict[tuple[str, str], IssuedDevice], admission: AdmissionRead
+) -> IssuedDevice:
     device = devices.get((reading.device_system, reading.device_value))
     if device is None:
         raise ReadingRefused(
@@ -275,6 +291,20 @@ def _index(session: Session, stored: list[tuple[Accepted, str]], now: datetime) 
         for item, observation_id in stored
     ]
     bulk.insert_rows(session, Reading, rows)  # COPY on PostgreSQL, in the batch's transaction
+    judging.keep_latest(
+        session,
+        (
+            judging.Scored(
+                item.admission.id,
+                item.parameter,
+                item.reading.effective_at,
+                item.reading.value,
+                item.reading.value_text,
+            )
+            for item, _ in stored
+            if not item.is_held
+        ),
+    )
 
 
 def _keep_rejections(

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import DateTime, Float, String, Table, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from joinedup.monitoring import alerts, evaluation, plans
-from joinedup.monitoring.models import MonitoringPlan, News2Record, Reading
+from joinedup.monitoring.batch_sql import any_of, is_postgresql
+from joinedup.monitoring.models import LatestReading, MonitoringPlan, News2Record, Reading
 from joinedup.monitoring.news2_set import SET_WINDOW, HonestNews2
 from joinedup.monitoring.rules import Finding
+from joinedup.monitoring.rules.thresholds import MAX_WINDOW_DAYS
 from joinedup.record import bulk
 from joinedup.wards.schemas import AdmissionRead
 
@@ -24,7 +28,6 @@ if TYPE_CHECKING:
     from joinedup.monitoring.ingest import Accepted
 
 SCORED = ("scored", "released")
-WEIGHT_LOOKBACK = timedelta(days=14)
 HELD_RULE = "review.held_reading"
 
 
@@ -35,46 +38,130 @@ def latest_by_parameter(
     found: dict[str, dict[str, tuple[datetime, float | str]]] = defaultdict(dict)
     if not admission_ids:
         return found
-    newest = (
-        select(Reading.admission_id, Reading.parameter, func.max(Reading.effective_at).label("at"))
-        .where(Reading.admission_id.in_(list(admission_ids)), Reading.status.in_(SCORED))
-        .group_by(Reading.admission_id, Reading.parameter)
-        .subquery()
-    )
+    L = LatestReading
     rows = session.execute(
-        select(
-            Reading.admission_id, Reading.parameter, Reading.effective_at, Reading.value, Reading.value_text
+        select(L.admission_id, L.parameter, L.effective_at, L.value, L.value_text).where(
+            any_of(session, L.admission_id, admission_ids)
         )
-        .join(
-            newest,
-            and_(
-                Reading.admission_id == newest.c.admission_id,
-                Reading.parameter == newest.c.parameter,
-                Reading.effective_at == newest.c.at,
-            ),
-        )
-        .where(Reading.status.in_(SCORED))
     )
     for admission_id, parameter, at, value, text in rows:
         found[admission_id][parameter] = (at, text if text is not None else float(value or 0.0))
     return found
 
 
-def _weights(
-    session: Session, admission_ids: Sequence[str], now: datetime
-) -> dict[str, list[tuple[datetime, float]]]:
-    found: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
-    if admission_ids:
-        rows = session.execute(
-            select(Reading.admission_id, Reading.effective_at, Reading.value).where(
-                Reading.admission_id.in_(list(admission_ids)),
-                Reading.parameter == "body_weight",
-                Reading.status.in_(SCORED),
-                Reading.effective_at >= now - WEIGHT_LOOKBACK,
-            )
+def keep_latest(session: Session, readings: Iterable[Scored]) -> None:
+    """Fold newly scored readings into each stay's latest reading of each parameter (`LatestReading`), in
+    the caller's transaction; of two readings at the same time, the one kept last wins."""
+    newest: dict[tuple[str, str], Scored] = {}
+    for reading in readings:
+        key = (reading.admission_id, reading.parameter)
+        if key not in newest or reading.effective_at >= newest[key].effective_at:
+            newest[key] = reading
+    if not newest:
+        return
+    rows = list(newest.values())
+    if is_postgresql(session):
+        session.execute(
+            _UPSERT_PG,
+            {
+                "admission_ids": [r.admission_id for r in rows],
+                "parameters": [r.parameter for r in rows],
+                "effective_at": [_naive_utc(r.effective_at) for r in rows],
+                "values": [r.value for r in rows],
+                "texts": [r.value_text for r in rows],
+            },
         )
-        for admission_id, at, value in rows:
-            found[admission_id].append((at, float(value or 0.0)))
+        return
+    session.execute(_UPSERT_SQLITE, [r._asdict() for r in rows])
+
+
+class Scored(NamedTuple):
+    """A scored reading as `keep_latest` takes it."""
+
+    admission_id: str
+    parameter: str
+    effective_at: datetime
+    value: float | None
+    value_text: str | None
+
+
+def _naive_utc(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(tzinfo=None)
+
+
+_LATEST = cast(Table, LatestReading.__table__)
+"""As a Core table: an upsert through the ORM would be taken for an ORM bulk insert."""
+
+
+def _upsert_where(statement: Any) -> Any:
+    L = _LATEST.c
+    return statement.on_conflict_do_update(
+        index_elements=[L.admission_id, L.parameter],
+        set_={
+            "effective_at": statement.excluded.effective_at,
+            "value": statement.excluded.value,
+            "value_text": statement.excluded.value_text,
+        },
+        where=statement.excluded.effective_at >= L.effective_at,
+    )
+
+
+# One statement for the whole batch on PostgreSQL: the rows as arrays, unnested.
+_ROWS_PG = (
+    func.unnest(
+        bindparam("admission_ids", type_=ARRAY(String())),
+        bindparam("parameters", type_=ARRAY(String())),
+        bindparam("effective_at", type_=ARRAY(DateTime())),
+        bindparam("values", type_=ARRAY(Float())),
+        bindparam("texts", type_=ARRAY(String())),
+    )
+    .table_valued("admission_id", "parameter", "effective_at", "value", "value_text")
+    .render_derived("incoming")
+)
+_UPSERT_PG = _upsert_where(
+    postgresql.insert(_LATEST).from_select(
+        ["admission_id", "parameter", "effective_at", "value", "value_text"], select(*_ROWS_PG.c)
+    )
+)
+_UPSERT_SQLITE = _upsert_where(sqlite.insert(_LATEST))
+
+
+def _weights(
+    session: Session, admission_ids: Sequence[str], latest: dict[str, dict[str, tuple[datetime, float | str]]]
+) -> dict[str, list[tuple[datetime, float]]]:
+    """Each stay's weights the heart-failure rule can need: every one from the first day of the longest
+    window a rule set allows before the stay's latest weight, and the one before those when that leaves
+    only the latest (a gain across a gap). The rule finds on these what it would find on the whole stay."""
+    newest = {i: latest[i]["body_weight"][0] for i in admission_ids if "body_weight" in latest.get(i, {})}
+    found: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    if not newest:
+        return found
+    first_day = min(newest.values()).date() - timedelta(days=MAX_WINDOW_DAYS)
+    since = datetime.combine(first_day, time(0), tzinfo=UTC)
+    weighed = (
+        any_of(session, Reading.admission_id, newest),
+        Reading.parameter == "body_weight",
+        Reading.status.in_(SCORED),
+    )
+    rows = session.execute(
+        select(Reading.admission_id, Reading.effective_at, Reading.value).where(
+            *weighed, Reading.effective_at >= since
+        )
+    )
+    for admission_id, at, value in rows:
+        found[admission_id].append((at, float(value or 0.0)))
+    alone = [i for i in newest if len(found[i]) < 2]
+    if alone:
+        before = session.execute(
+            select(Reading.admission_id, Reading.effective_at, Reading.value)
+            .where(*weighed[1:], any_of(session, Reading.admission_id, alone), Reading.effective_at < since)
+            .order_by(Reading.effective_at.desc())
+        )
+        previous: dict[str, tuple[datetime, float]] = {}
+        for admission_id, at, value in before:
+            previous.setdefault(admission_id, (at, float(value or 0.0)))
+        for admission_id, reading in previous.items():
+            found[admission_id].insert(0, reading)
     return found
 
 
@@ -140,7 +227,7 @@ def rejudge(
     stay_plans = plans.plans_for(session, by_id.values())
     rules = plans.patient_rules(session, ids)
     latest = latest_by_parameter(session, ids)
-    weights = _weights(session, [i for i in ids if by_id[i].pathway == "heart-failure"], now)
+    weights = _weights(session, [i for i in ids if by_id[i].pathway == "heart-failure"], latest)
     existing = alerts.open_alerts(session, ids)
     pending: list[dict[str, Any]] = [] if events is None else events
     traces: list[dict[str, Any]] = []

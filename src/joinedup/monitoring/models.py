@@ -2,7 +2,8 @@
 scale decisions, monitoring plans, rejected readings and the rule sets alerts were raised under.
 
 Every reading itself is an Observation in the shared record; `monitoring_readings` indexes it (value,
-time, ward) so the rules and the caseload board never parse FHIR again. Admissions and teams are referred
+time, ward) so the rules and the caseload board never parse FHIR again, and `monitoring_latest_readings`
+keeps each stay's latest scored value of each parameter. Admissions and teams are referred
 to by id (wards and registry own them).
 """
 
@@ -68,6 +69,19 @@ class Reading(Base):
     review_reason: Mapped[str | None] = mapped_column(String(500))
     reviewed_by: Mapped[str | None] = mapped_column(String(80))
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcInstant())
+
+
+class LatestReading(Base):
+    """Each stay's latest scored reading of each parameter, kept in the transaction that stores or releases
+    it, so the rules and the board read one row per parameter rather than the stay's whole history."""
+
+    __tablename__ = "monitoring_latest_readings"
+
+    admission_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    parameter: Mapped[str] = mapped_column(String(40), primary_key=True)
+    effective_at: Mapped[datetime] = mapped_column(UtcInstant())
+    value: Mapped[float | None] = mapped_column(Float)
+    value_text: Mapped[str | None] = mapped_column(String(8))
 
 
 class Alert(Base):

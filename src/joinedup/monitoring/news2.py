@@ -5,6 +5,7 @@ of acute-illness severity in the NHS. London: RCP, 2017 (chart 1, the scoring sy
 scale 2; chart 3, the clinical response thresholds).
 """
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -151,6 +152,13 @@ def risk_for(total: int, has_single_parameter_of_3: bool) -> Risk:
     return "low"
 
 
+_remembered = functools.lru_cache(maxsize=4096, typed=True)
+"""Each band score is a pure function of a value that devices send again and again, worked out in Decimal
+to round as the chart does; a batch of readings re-scores every patient's set. `typed`: True, 1 and 1.0 are
+told apart (a bool is refused, never scored as 1)."""
+
+
+@_remembered
 def score_respiration_rate(breaths_per_min: float) -> int:
     """<=8: 3; 9-11: 1; 12-20: 0; 21-24: 2; >=25: 3."""
     rate = _chart_value("respiration_rate", breaths_per_min, places=0)
@@ -158,6 +166,7 @@ def score_respiration_rate(breaths_per_min: float) -> int:
     return _band(rate, ((8, 3), (11, 1), (20, 0), (24, 2)), above=3)
 
 
+@_remembered
 def score_spo2(percent: float, on_oxygen: bool, spo2_scale: int = 1) -> int:
     """Scale 1: <=91: 3; 92-93: 2; 94-95: 1; >=96: 0. Scale 2: see `_score_spo2_scale_2`."""
     _check_scale(spo2_scale)
@@ -184,6 +193,7 @@ def score_air_or_oxygen(on_oxygen: bool) -> int:
     return 2 if on_oxygen else 0
 
 
+@_remembered
 def score_systolic_bp(mm_hg: float) -> int:
     """<=90: 3; 91-100: 2; 101-110: 1; 111-219: 0; >=220: 3."""
     value = _chart_value("systolic_bp", mm_hg, places=0)
@@ -191,6 +201,7 @@ def score_systolic_bp(mm_hg: float) -> int:
     return _band(value, ((90, 3), (100, 2), (110, 1), (219, 0)), above=3)
 
 
+@_remembered
 def score_pulse(beats_per_min: float) -> int:
     """<=40: 3; 41-50: 1; 51-90: 0; 91-110: 1; 111-130: 2; >=131: 3."""
     value = _chart_value("pulse", beats_per_min, places=0)
@@ -205,6 +216,7 @@ def score_consciousness(acvpu: str) -> int:
     return 0 if acvpu == "A" else 3
 
 
+@_remembered
 def score_temperature(celsius: float) -> int:
     """<=35.0: 3; 35.1-36.0: 1; 36.1-38.0: 0; 38.1-39.0: 1; >=39.1: 2."""
     value = _chart_value("temperature", celsius, places=1)

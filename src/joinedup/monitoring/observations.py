@@ -9,6 +9,7 @@ letter in `valueString` (or `valueCodeableConcept.text`). Value ranges are check
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -99,9 +100,10 @@ def _subject(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
     ident = subject.get("identifier")
     if isinstance(ident, Mapping) and ident.get("system") == NHS_NUMBER_SYSTEM:
         value = str(ident.get("value", ""))
-        if not nhs.is_valid(value):
+        number = _nhs_number(value)
+        if number is None:
             raise ReadingRefused(f"Observation.subject.identifier: {value!r} is not a valid NHS number")
-        return nhs.normalise(value), None
+        return number, None
     reference = subject.get("reference")
     if isinstance(reference, str) and reference.startswith("Patient/") and len(reference) > len("Patient/"):
         return None, reference.removeprefix("Patient/")
@@ -109,6 +111,12 @@ def _subject(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
         f"Observation.subject: name the patient by NHS number (identifier system {NHS_NUMBER_SYSTEM}) "
         "or as Patient/id"
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _nhs_number(value: str) -> str | None:
+    """The NHS number as ten digits, None when not valid (Modulus 11); a kit sends the same one all day."""
+    return nhs.normalise(value) if nhs.is_valid(value) else None
 
 
 def _effective(body: Mapping[str, Any], now: datetime) -> datetime:

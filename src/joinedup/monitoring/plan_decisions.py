@@ -98,6 +98,19 @@ def review_held_reading(
     reading.status = "released" if review.decision == "release" else "entered-in-error"
     reading.reviewed_by, reading.reviewed_at = actor.principal.username, now
     session.flush()
+    if reading.status == "released":
+        judging.keep_latest(
+            session,
+            [
+                judging.Scored(
+                    reading.admission_id,
+                    reading.parameter,
+                    reading.effective_at,
+                    reading.value,
+                    reading.value_text,
+                )
+            ],
+        )
     _close_held_alert_when_none_left(session, stay, actor, now)
     if review.decision == "release":
         judging.rejudge(session, [stay], now=now)

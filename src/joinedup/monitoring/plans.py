@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from joinedup.errors import Invalid
+from joinedup.monitoring.batch_sql import any_of
 from joinedup.monitoring.models import MonitoringPlan, Spo2ScaleDecision, ThresholdChange
 from joinedup.monitoring.rules.thresholds import RuleSet, default_rule_set, with_overrides
 from joinedup.wards.pathways import PATHWAYS
@@ -38,7 +39,9 @@ def plans_for(session: Session, admissions: Iterable[AdmissionRead]) -> dict[str
         return {}
     plans = {
         p.admission_id: p
-        for p in session.scalars(select(MonitoringPlan).where(MonitoringPlan.admission_id.in_(sorted(stays))))
+        for p in session.scalars(
+            select(MonitoringPlan).where(any_of(session, MonitoringPlan.admission_id, stays))
+        )
     }
     for stay_id, stay in stays.items():
         if stay_id not in plans:
@@ -95,11 +98,12 @@ def patient_rules(session: Session, admission_ids: Iterable[str]) -> dict[str, P
     scales = {i: 1 for i in ids}
     if not ids:
         return {}
-    for change in _latest(session, ThresholdChange, ids, ThresholdChange.section, ThresholdChange.name):
-        if change.value is not None:
-            overrides[change.admission_id].setdefault(change.section, {})[change.name] = change.value
-    for decision in _latest(session, Spo2ScaleDecision, ids):
-        scales[decision.admission_id] = decision.spo2_scale
+    T, D = ThresholdChange, Spo2ScaleDecision
+    for stay_id, section, name, value in _latest(session, T, ids, (T.section, T.name), (T.value,)):
+        if value is not None:
+            overrides[stay_id].setdefault(section, {})[name] = value
+    for stay_id, scale in _latest(session, D, ids, (), (D.spo2_scale,)):
+        scales[stay_id] = scale
     return {i: PatientRules(_with(base, overrides[i]), scales[i], overrides[i]) for i in ids}
 
 
@@ -114,12 +118,20 @@ def _typed(base: RuleSet, section: str, name: str, value: float) -> Any:
     return int(value) if isinstance(current, int) and float(value).is_integer() else value
 
 
-def _latest(session: Session, model: Any, ids: list[str], *keys: Any) -> list[Any]:
-    """The newest row for each stay (and key) of these stays. A clinician's decisions are few, so they are
-    read whole and the newest picked here: cheaper than a grouped subquery over a batch's few hundred ids."""
-    newest: dict[tuple[Any, ...], Any] = {}
-    for row in session.scalars(select(model).where(model.admission_id.in_(ids)).order_by(model.id)):
-        newest[(row.admission_id, *(getattr(row, key.key) for key in keys))] = row
+def _latest(
+    session: Session, model: Any, ids: list[str], keys: tuple[Any, ...], values: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
+    """The newest row for each stay and `keys` of these stays, as (stay id, *keys, *values). A clinician's
+    decisions are few, so they are read whole and the newest picked here: cheaper than a grouped subquery
+    over a batch's few hundred ids."""
+    newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    rows = session.execute(
+        select(model.admission_id, *keys, *values)
+        .where(any_of(session, model.admission_id, ids))
+        .order_by(model.id)
+    )
+    for row in rows:
+        newest[tuple(row[: 1 + len(keys)])] = tuple(row)
     return list(newest.values())
 
 

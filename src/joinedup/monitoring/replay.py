@@ -22,7 +22,6 @@ from joinedup.monitoring.rules.thresholds import RuleSet
 
 ARRIVAL_WINDOW = timedelta(minutes=5)
 """assumption: readings taken within five minutes of the first of them arrived together (one sitting)."""
-WEIGHT_LOOKBACK = timedelta(days=14)
 """As the live service: heart-failure weight gain looks back two weeks at most."""
 
 
@@ -114,7 +113,7 @@ def _judged_alerts(stay: StayHistory, rules: RuleSet, readings: Sequence[StayRea
             baseline_news2=baseline_news2,
             expected_every_hours=stay.expected_every_hours,
             latest={p: v for p, v in latest.items() if p in SET_PARAMETERS},
-            weights_kg=tuple(w for w in weights if w[0] >= now - WEIGHT_LOOKBACK),
+            weights_kg=tuple(weights),  # the whole stay, as live judging reads what the rule can need
             spo2_percent=() if spo2 is None or isinstance(spo2[1], str) else ((spo2[0], float(spo2[1])),),
         )
         news2, findings = evaluation.evaluate(patient, now)

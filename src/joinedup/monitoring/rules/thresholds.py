@@ -29,6 +29,10 @@ class News2Thresholds:
             raise ValueError("news2: need 0 < urgent_total < emergency_total <= 20")
 
 
+MAX_WINDOW_DAYS = 14
+"""The longest heart-failure weight window a rule set may set (judging reads weights that far back)."""
+
+
 @dataclass(frozen=True)
 class HeartFailureThresholds:
     """A weight gain of more than `weight_gain_kg` within `window_days` calendar days."""
@@ -40,8 +44,8 @@ class HeartFailureThresholds:
     def check(self) -> None:
         if not 0 < self.weight_gain_kg <= 20:
             raise ValueError("heart_failure: weight_gain_kg must be more than 0 and at most 20")
-        if not 1 <= self.window_days <= 14:
-            raise ValueError("heart_failure: window_days must be from 1 to 14")
+        if not 1 <= self.window_days <= MAX_WINDOW_DAYS:
+            raise ValueError(f"heart_failure: window_days must be from 1 to {MAX_WINDOW_DAYS}")
 
 
 @dataclass(frozen=True)
