@@ -93,3 +93,19 @@ def test_csrf_tokens_are_bound_to_one_browser() -> None:
     assert tokens.is_csrf_token(SECRET, "session:abc", token)
     assert not tokens.is_csrf_token(SECRET, "session:abd", token)
     assert not tokens.is_csrf_token("another-secret", "session:abc", token)
+
+
+def test_a_token_verified_before_is_still_refused_once_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = issue()
+    claims = tokens.read_access_token(token, secret=SECRET)
+    assert tokens.read_access_token(token, secret=SECRET) == claims
+    monkeypatch.setattr(tokens, "_now", lambda: claims.expires_at.timestamp())
+    with pytest.raises(tokens.TokenError, match="expired"):
+        tokens.read_access_token(token, secret=SECRET)
+
+
+def test_a_token_verified_with_one_secret_is_refused_with_another() -> None:
+    token = issue()
+    tokens.read_access_token(token, secret=SECRET)
+    with pytest.raises(tokens.TokenError, match="signature is not valid"):
+        tokens.read_access_token(token, secret="another-secret-of-reasonable-length")

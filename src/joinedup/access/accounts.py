@@ -6,11 +6,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from pydantic import ValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from joinedup.access import passwords, tokens
@@ -136,7 +136,24 @@ def _user(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username.strip().lower())).first()
 
 
-def principal_of(user: User | UserRead, scopes: tuple[Scope, ...] | None = None) -> Principal:
+class UserFields(Protocol):
+    """What the policy needs of a user: a User, a UserRead or a row of those columns."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def organisation_ods(self) -> str | None: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def team_ids(self) -> list[str]: ...
+    @property
+    def nhs_number(self) -> str | None: ...
+
+
+def principal_of(user: UserFields, scopes: tuple[Scope, ...] | None = None) -> Principal:
     """The policy's view of a user (scopes None: a page session)."""
     return Principal(
         username=user.username,
@@ -316,12 +333,19 @@ def principal_from_token(
     except tokens.TokenError as exc:
         _refuse_token(session, _claimed_subject(token), exc.detail, request_id, source_address)
         raise Unauthorized(exc.detail) from exc
-    user = _user(session, claims.username)
+    user = session.connection().execute(_TOKEN_USER, {"username": claims.username.strip().lower()}).first()
     if user is None or not user.active:
         detail = f"the token's user '{claims.username}' is not an active user"
         _refuse_token(session, claims.username, detail, request_id, source_address)
         raise Unauthorized(detail)
     return principal_of(user, claims.scopes)
+
+
+# Built once, and plain columns rather than a User object: every API request asks it.
+_TOKEN_USER = select(
+    User.username, User.role, User.organisation_ods, User.display_name, User.team_ids, User.nhs_number,
+    User.active,
+).where(User.username == bindparam("username"))  # fmt: skip
 
 
 def _claimed_subject(token: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,18 +75,40 @@ def issue_access_token(
 
 
 def read_access_token(token: str, *, secret: str) -> AccessClaims:
-    """The claims of a bearer token; raises TokenError saying why it proves nothing."""
+    """The claims of a bearer token; raises TokenError saying why it proves nothing.
+
+    A token already verified with this secret is not verified again (a client sends the same token with
+    every request), but its expiry is checked every time.
+    """
+    known = _VERIFIED.get((token, secret))
+    if known is not None:
+        if known.expires_at.timestamp() <= _now():
+            raise TokenError("the token has expired; ask for a new one")
+        return known
     claims = _decode(token, secret, API_AUDIENCE, ("exp", "iat", "sub", "aud", "iss", "jti"))
     try:
         scopes = parse_scopes(str(claims.get("scope", "")))
     except ScopeError as exc:
         raise TokenError(f"the token carries an invalid scope: {exc}") from exc
-    return AccessClaims(
+    verified = AccessClaims(
         username=str(claims["sub"]),
         scopes=scopes,
         expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
         token_id=str(claims["jti"]),
     )
+    if len(_VERIFIED) >= VERIFIED_TOKENS:
+        _VERIFIED.clear()
+    _VERIFIED[token, secret] = verified
+    return verified
+
+
+# Bearer tokens verified in this process, by (token, secret): only a token that passed `_decode` is here.
+VERIFIED_TOKENS = 1024
+_VERIFIED: dict[tuple[str, str], AccessClaims] = {}
+
+
+def _now() -> float:
+    return time.time()
 
 
 def issue_session_cookie(

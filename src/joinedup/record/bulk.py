@@ -8,11 +8,15 @@ column order (`insert_tuples`, `insert_returning_keys`); one COPY writer serves 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, insert, text
+import orjson
+from sqlalchemy import JSON, String, Table, insert, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from joinedup.db import Base, UtcInstant, json_text
@@ -85,6 +89,71 @@ def insert_tuples(
         _copy(session, table, columns, rows)
     else:
         session.connection().execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+def insert_one_with_children(
+    session: Session,
+    model: type[Base],
+    columns: Sequence[str],
+    row: Sequence[Any],
+    children: Sequence[tuple[type[Base], Sequence[str], Sequence[Sequence[Any]]]],
+) -> int:
+    """PostgreSQL: insert one row (tuple in the order of `columns`) and the rows of `children` that refer to
+    it, in one statement; returns its new key (column `pk`).
+
+    Each child is (model, columns, rows) whose first column takes the new key (the rows' first values are
+    ignored). Each child's rows go in as one JSON array, so the statement's text is the same whatever their
+    number: built once and prepared by the driver.
+    """
+    parent = cast(Table, model.__table__)
+    tables = tuple((cast(Table, child.__table__), tuple(names)) for child, names, _rows in children)
+    sql = _one_with_children_sql(parent, tuple(columns), tables)
+    params: list[Any] = list(row)
+    for index, convert in _cached_converters(parent, tuple(columns)):
+        if params[index] is not None:
+            params[index] = convert(params[index])
+    for (table, names), (_child, _names, rows) in zip(tables, children, strict=True):
+        converters = _cached_converters(table, names)
+        values: list[Sequence[Any]] = []
+        for child_row in rows:
+            if converters:
+                changed = list(child_row)
+                for index, convert in converters:
+                    if changed[index] is not None:
+                        changed[index] = convert(changed[index])
+                child_row = changed
+            values.append(child_row[1:])
+        params.append(orjson.dumps(values).decode())
+    return int(session.connection().exec_driver_sql(sql, tuple(params)).scalar_one())
+
+
+@functools.cache
+def _cached_converters(table: Table, columns: tuple[str, ...]) -> list[tuple[int, Callable[[Any], Any]]]:
+    return _converters(table, columns)
+
+
+@functools.cache
+def _one_with_children_sql(
+    parent: Table, columns: tuple[str, ...], children: tuple[tuple[Table, tuple[str, ...]], ...]
+) -> str:
+    dialect: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+    def sql_type(table: Table, name: str) -> str:
+        # Strings as text: a cast to varchar(n) would cut a long value, where storing it is refused.
+        kind = table.c[name].type
+        return "text" if isinstance(kind, String) else str(kind.compile(dialect=dialect))
+
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(f"%s::{sql_type(parent, c)}" for c in columns)
+    parts = [f'new_row AS (INSERT INTO "{parent.name}" ({names}) VALUES ({values}) RETURNING pk)']
+    for number, (table, child_columns) in enumerate(children):
+        listed = ", ".join(f'"{c}"' for c in child_columns)
+        fields = ", ".join(f"(element->>{i})::{sql_type(table, c)}" for i, c in enumerate(child_columns[1:]))
+        parts.append(
+            f'child_{number} AS (INSERT INTO "{table.name}" ({listed}) SELECT new_row.pk, {fields} '
+            "FROM new_row, json_array_elements(%s::json) AS element)"
+        )
+    return f"WITH {', '.join(parts)} SELECT pk FROM new_row"
 
 
 def insert_returning_keys(

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from joinedup.access.policy import PatientContext
 from joinedup.fhir.search_params import elements, parse_reference
 from joinedup.fhir.validation import NHS_NUMBER_SYSTEM, ODS_ORGANISATION_SYSTEM, nhs_number_of
 from joinedup.record.models import StoredResource
+from joinedup.record.storage import read_rows
 from joinedup.registry import service as registry
 
 USERNAME_SYSTEM = "urn:joinedup:username"  # as access.fhir_audit_event names users
@@ -169,6 +170,16 @@ def _data_holders(session: Session, patient_ids: list[str]) -> dict[str, set[str
     return holders
 
 
+# Built once: this runs on every read and write of patient data.
+ContextRow = tuple[str | None, str, dict[str, Any] | None, str | None]
+_R = StoredResource
+_CONTEXT_ROWS = select(_R.patient_id, _R.resource_type, _R.body, _R.created_by_org).where(
+    _R.patient_id.in_(bindparam("patient_ids", expanding=True)),
+    _R.resource_type.in_(("Patient", *CONTEXT_TYPES)),
+    _R.is_deleted.is_(False),
+)
+
+
 def contexts_for(
     session: Session, patient_ids: Iterable[str], lookup: OdsLookup | None = None
 ) -> dict[str, PatientContext]:
@@ -177,14 +188,7 @@ def contexts_for(
     if not wanted:
         return {}
     lookup = lookup or OdsLookup(session)
-    R = StoredResource
-    rows = session.execute(
-        select(R.patient_id, R.resource_type, R.body, R.created_by_org).where(
-            R.patient_id.in_(wanted),
-            R.resource_type.in_(("Patient", *CONTEXT_TYPES)),
-            R.is_deleted.is_(False),
-        )
-    )
+    rows = cast(Iterable[ContextRow], read_rows(session, _CONTEXT_ROWS, {"patient_ids": wanted}))
     patients: dict[str, tuple[Mapping[str, Any], str | None]] = {}
     related: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for patient_id, resource_type, body, created_by in rows:

@@ -94,12 +94,18 @@ def history(session: Session, *, actor: Actor, resource_type: str, resource_id: 
     return storage.all_versions(session, row)
 
 
+def _preload_patients(bodies: Sequence[dict[str, Any]], contexts: PatientContexts) -> None:
+    """Look up, in one go, the contexts of the stored patients the bodies belong to (not new ones)."""
+    new_patients = {b["id"] for b in bodies if b["resourceType"] == "Patient"}
+    contexts.preload([p for b in bodies if (p := patient_of(b)) and p not in new_patients])
+
+
 def _patient_contexts(
     session: Session, bodies: Sequence[dict[str, Any]], created_by: str | None, contexts: PatientContexts
 ) -> list[PatientContext | None]:
     """Each body's patient context; patients created in the same batch are judged from their own body."""
     new_patients = {b["id"]: b for b in bodies if b["resourceType"] == "Patient"}
-    contexts.preload([p for b in bodies if (p := patient_of(b)) and p not in new_patients])
+    _preload_patients(bodies, contexts)
     result = []
     for body in bodies:
         pid = patient_of(body)
@@ -160,10 +166,14 @@ def create_many(
                 first_of_key[key] = i
     bodies_new = [prepared[i] for i in fresh]
     pending = {(b["resourceType"], b["id"]) for b in bodies_new}
-    check_references(session, bodies_new, pending, [names[i] for i in fresh])
+    contexts = contexts or PatientContexts.of_session(session)
+    # The patients' contexts are needed anyway; a patient that has one is a live Patient, so references to
+    # it need no query of their own.
+    _preload_patients(bodies_new, contexts)
+    live = {("Patient", pid) for pid, context in contexts.known.items() if context is not None}
+    check_references(session, bodies_new, pending | live, [names[i] for i in fresh])
     preparing.check_nhs_numbers(session, [b for b in bodies_new if b["resourceType"] == "Patient"])
     org = actor.principal.organisation_ods
-    contexts = contexts or PatientContexts.of_session(session)
     patients = _patient_contexts(session, bodies_new, org, contexts)
     _check_groups(
         session,
