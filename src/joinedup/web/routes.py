@@ -23,7 +23,11 @@ class Mount:
     attr: str = "router"
 
 
+# Routers are tried in this order, each route in turn, so the FHIR API (apps and devices, the most requests)
+# comes first; no other router serves a path under /fhir, so the order changes no request's route.
 MOUNTS: tuple[Mount, ...] = (
+    Mount("joinedup.fhir.api", "/fhir", attr="public_router", public=True),
+    Mount("joinedup.fhir.api", "/fhir"),
     Mount("joinedup.web.health", public=True),
     Mount("joinedup.registry.api", "/api/registry", public=True),
     Mount("joinedup.registry.pages", public=True),
@@ -41,8 +45,6 @@ MOUNTS: tuple[Mount, ...] = (
     Mount("joinedup.discharge.api", "/api/discharge"),
     Mount("joinedup.discharge.pages"),
     Mount("joinedup.monitoring.api", "/api/monitoring"),
-    Mount("joinedup.fhir.api", "/fhir", attr="public_router", public=True),
-    Mount("joinedup.fhir.api", "/fhir"),
     Mount("joinedup.record.pages"),
     Mount("joinedup.voice.api", "/api/voice", attr="public_router", public=True),
     Mount("joinedup.voice.api", "/api/voice"),
