@@ -59,6 +59,7 @@ def test_metadata_is_public_and_says_fhir_4_0_1(client: TestClient) -> None:
     assert {"patient", "subject", "code", "category", "date"} <= {
         p["name"] for p in types["Observation"]["searchParam"]
     }
+    assert "_total=accurate" in body["rest"][0]["documentation"]  # when Bundle.total is given
 
 
 def test_no_token_is_401_as_an_operation_outcome(client: TestClient, fhir_db: Session) -> None:
@@ -86,6 +87,22 @@ def test_conditional_create_returns_the_existing_patient(client: TestClient, as_
         headers={**h, "If-None-Exist": f"identifier={b.NHS}|{b.NUMBERS[0]}"},
     )
     assert again.status_code == 200 and again.json()["id"] == pid
+
+
+def test_conditional_create_matching_more_than_a_page_names_how_many(
+    client: TestClient, as_user: Headers
+) -> None:
+    h = as_user("gp-a")
+    pid = create_patient(client, h)
+    for minute in range(22):  # more than the 20 of a default page
+        reading = b.observation(pid, when=f"2024-05-01T10:{minute:02d}:00Z")
+        assert client.post(f"{BASE}/Observation", json=reading, headers=h).status_code == 201
+    again = client.post(
+        f"{BASE}/Observation",
+        json=b.observation(pid, when="2024-05-02T10:00:00Z"),
+        headers={**h, "If-None-Exist": f"patient={pid}"},
+    )
+    assert again.status_code == 412 and "matched 22 resources" in issue(again)
 
 
 def test_update_with_if_match_then_vread_and_history(client: TestClient, as_user: Headers) -> None:
@@ -166,12 +183,31 @@ def test_search_pages_with_next_links(client: TestClient, as_user: Headers) -> N
     page = client.get(
         f"{BASE}/Observation", params={"patient": pid, "_count": 2, "_sort": "-date"}, headers=h
     ).json()
-    assert page["total"] == 5 and len(page["entry"]) == 2
+    # Bundle.total is optional: not counted unless asked, so the first page has no total and no last link.
+    assert "total" not in page and len(page["entry"]) == 2
+    assert {link["relation"] for link in page["link"]} == {"self", "first", "next"}
     seen = [e["resource"]["effectiveDateTime"] for e in page["entry"]]
     while following := next((link["url"] for link in page["link"] if link["relation"] == "next"), None):
         page = client.get(following.replace("http://testserver", ""), headers=h).json()
         seen += [e["resource"]["effectiveDateTime"] for e in page["entry"]]
     assert seen == sorted(seen, reverse=True) and len(seen) == 5
+    assert page["total"] == 5  # the last page shows it
+
+
+def test_total_accurate_gives_the_total_and_the_last_link(client: TestClient, as_user: Headers) -> None:
+    h = as_user("gp-a")
+    pid = create_patient(client, h)
+    for minute in range(5):
+        client.post(
+            f"{BASE}/Observation", json=b.observation(pid, when=f"2024-05-01T10:0{minute}:00Z"), headers=h
+        )
+    params = {"patient": pid, "_count": 2, "_sort": "-date", "_total": "accurate"}
+    page = client.get(f"{BASE}/Observation", params=params, headers=h).json()
+    assert page["total"] == 5 and len(page["entry"]) == 2
+    last = next(link["url"] for link in page["link"] if link["relation"] == "last")
+    assert "_offset=4" in last
+    wrong = client.get(f"{BASE}/Observation", params={**params, "_total": "some"}, headers=h)
+    assert wrong.status_code == 400 and "_total" in issue(wrong)
 
 
 def test_an_unknown_search_parameter_is_400_unless_lenient(client: TestClient, as_user: Headers) -> None:

@@ -84,6 +84,21 @@ def test_count_offset_sort_include_and_summary() -> None:
     assert request.includes[0].param == "patient"
 
 
+@pytest.mark.parametrize(
+    ("pairs", "wanted"),
+    [
+        ([], False),
+        ([("_total", "none")], False),
+        ([("_total", "accurate")], True),
+        ([("_total", "estimate")], True),
+        ([("_summary", "count")], True),
+        ([("_count", "0")], True),
+    ],
+)
+def test_every_match_is_counted_only_when_asked(pairs: list[tuple[str, str]], wanted: bool) -> None:
+    assert parse_search("Observation", pairs).wants_total is wanted
+
+
 def test_count_is_clamped_to_the_maximum() -> None:
     assert parse_search("Patient", [("_count", "999999")]).count == MAX_COUNT
     assert parse_search("Patient", []).count == DEFAULT_COUNT
@@ -96,6 +111,7 @@ def test_count_is_clamped_to_the_maximum() -> None:
         ([("_sort", "gender")], "gender"),
         ([("_include", "Observation:code")], "Observation:code"),
         ([("_summary", "true")], "_summary"),
+        ([("_total", "yes")], "_total"),
         ([("date", "2024-13-01")], "date"),
         ([("subject.name", "x")], "subject.name"),
         ([("code:exact", "x")], ":exact"),

@@ -114,14 +114,43 @@ def test_latest_first_with_a_count_and_next_pages(db: Session, people: dict[str,
     base = (("patient", people["ann"]), ("_sort", "-date"), ("_count", "4"))
     request = parse_search("Observation", list(base))
     first = service.search(db, actor=b.actor("gp_a"), request=request)
-    assert first.total == 6 and len(first.versions) == 4
+    assert len(first.versions) == 4 and first.has_more
+    assert not first.is_total_exact  # not asked for, and the page does not reach the end
     rest = service.search(
         db, actor=b.actor("gp_a"), request=parse_search("Observation", [*base, ("_offset", "4")])
     )
+    assert (rest.total, rest.is_total_exact, rest.has_more) == (6, True, False)  # the last page shows it
     seen = [v.resource_id for v in first.versions + rest.versions]
     assert len(set(seen)) == 6
     dates = [v.body["effectiveDateTime"] for v in first.versions + rest.versions if v.body]
     assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize("asked", ["accurate", "estimate"])
+def test_total_accurate_counts_every_match(db: Session, people: dict[str, str], asked: str) -> None:
+    pairs = [("patient", people["ann"]), ("_sort", "-date"), ("_count", "4"), ("_total", asked)]
+    result = service.search(db, actor=b.actor("gp_a"), request=parse_search("Observation", pairs))
+    assert (result.total, result.is_total_exact, len(result.versions), result.has_more) == (6, True, 4, True)
+
+
+@pytest.mark.parametrize(
+    ("count", "offset", "expected"),
+    [
+        ("6", "0", (6, True, 6, False)),  # a full page that is also the last: nothing follows
+        ("7", "0", (6, True, 6, False)),
+        ("5", "0", (6, False, 5, True)),
+        ("5", "5", (6, True, 1, False)),
+        ("5", "10", (0, False, 0, False)),  # past the end: the total is not known from the page
+    ],
+)
+def test_next_page_exactly_when_more_matches_follow(
+    db: Session, people: dict[str, str], count: str, offset: str, expected: tuple[int, bool, int, bool]
+) -> None:
+    for sort in ([("_sort", "-date")], [("_sort", "date")], []):
+        pairs = [("patient", people["ann"]), *sort, ("_count", count), ("_offset", offset)]
+        result = service.search(db, actor=b.actor("gp_a"), request=parse_search("Observation", pairs))
+        got = (result.total, result.is_total_exact, len(result.versions), result.has_more)
+        assert got == expected, sort
 
 
 def test_summary_count_gives_the_total_only(db: Session, people: dict[str, str]) -> None:

@@ -126,3 +126,34 @@ def test_the_count_of_one_patients_resources_matches_the_general_count(
     gone = search.find(db, request, limit=1)[0].resource_id
     service.delete(db, actor=b.actor("gp_a"), resource_type="Observation", resource_id=gone)
     assert search.count(db, request) == 2  # a deleted resource is not counted
+
+
+@pytest.mark.parametrize(("count", "more"), [("24", True), ("25", False), ("26", False)])
+def test_a_next_page_exactly_when_more_follow(
+    db: Session, readings: dict[str, str], count: str, more: bool
+) -> None:
+    # Ann has 25 readings, one of them with two dates (met twice by the walk) and one undated.
+    request = parse_search(
+        "Observation", [("patient", readings["ann"]), ("_sort", "-date"), ("_count", count)]
+    )
+    found = search.page(db, request, limit=request.count)
+    assert (len(found.versions), found.has_more) == (min(25, int(count)), more)
+
+
+def test_a_date_row_naming_another_patient_shows_nothing_of_theirs(
+    db: Session, readings: dict[str, str]
+) -> None:
+    """The first page reads rows by the date index's patient: a row that disagreed with its resource would
+    not show another patient's resource."""
+    bobs = search.find(db, parse_search("Observation", [("patient", readings["bob"])]), limit=1)[0]
+    pk = db.scalar(select(StoredResource.pk).where(StoredResource.resource_id == bobs.resource_id))
+    db.add(
+        DateIndex(
+            resource_pk=pk, resource_type="Observation", param="date", patient_id=readings["ann"],
+            low=datetime(2030, 1, 1, tzinfo=UTC), high=datetime(2030, 1, 2, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    db.flush()
+    request = parse_search("Observation", [("patient", readings["ann"]), ("_sort", "-date"), ("_count", "5")])
+    shown = search.find(db, request, limit=request.count)
+    assert len(shown) == 5 and {v.patient_id for v in shown} == {readings["ann"]}

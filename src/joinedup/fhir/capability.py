@@ -31,8 +31,11 @@ _SHARED = {
     "type": "clinical-type",
 }
 PAGING = (
-    "Paging with _count (default 20, at most 1000) and _offset; _sort on _id, _lastUpdated and date and "
-    "string parameters; _summary=count; unknown parameters are an error unless 'Prefer: handling=lenient'."
+    "Paging with _count (default 20, at most 1000) and _offset; a next link exactly when more matches "
+    "follow. Bundle.total is given with _total=accurate (or estimate, answered the same way), with "
+    "_summary=count, or when the page shows it (the last page); otherwise it is left out, as is the last "
+    "link. _sort on _id, _lastUpdated and date and string parameters; unknown parameters are an error "
+    "unless 'Prefer: handling=lenient'."
 )
 SECURITY = (
     "Bearer tokens (`joinedup access token USERNAME`) carrying SMART on FHIR v2 scopes. No token: 401. "

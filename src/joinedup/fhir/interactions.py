@@ -7,6 +7,7 @@ here, so every interaction is tested without HTTP. `base` is the service base UR
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -22,7 +23,7 @@ from joinedup.fhir.search_query import SearchRequest, parse_search
 from joinedup.fhir.validation import check_type
 from joinedup.monitoring import service as monitoring
 from joinedup.record import service as record
-from joinedup.record.service import Actor, Version
+from joinedup.record.service import Actor, SearchResult, Version
 
 Answer = tuple[Outcome, dict[str, Any] | None]
 SERVED_TYPES = STORED_TYPES + registry_views.REGISTRY_TYPES
@@ -102,7 +103,8 @@ def if_none_exist(resource_type: str, query: str | None) -> SearchRequest | None
     pairs = parse_qsl(query.strip().lstrip("?"), keep_blank_values=True)
     if not pairs:
         raise BadRequest(f"If-None-Exist {query!r} is not a search query such as identifier=system|value")
-    return parse_search(resource_type, pairs)
+    # "Matched more than one" names how many.
+    return replace(parse_search(resource_type, pairs), total="accurate")
 
 
 def create(
@@ -172,9 +174,9 @@ def _page_link(base: str, resource_type: str, pairs: Sequence[tuple[str, str]], 
 
 
 def _links(
-    base: str, request: SearchRequest, pairs: Sequence[tuple[str, str]], total: int
+    base: str, request: SearchRequest, pairs: Sequence[tuple[str, str]], result: SearchResult
 ) -> list[dict[str, str]]:
-    rtype, count, offset = request.resource_type, request.count, request.offset
+    rtype, count, offset, total = request.resource_type, request.count, request.offset, result.total
     links = [{"relation": "self", "url": _page_link(base, rtype, pairs, offset)}]
     if count and not request.summary_count:
         links.append({"relation": "first", "url": _page_link(base, rtype, pairs, 0)})
@@ -182,10 +184,11 @@ def _links(
             links.append(
                 {"relation": "previous", "url": _page_link(base, rtype, pairs, max(0, offset - count))}
             )
-        if offset + count < total:
+        if result.has_more:
             links.append({"relation": "next", "url": _page_link(base, rtype, pairs, offset + count)})
-        last = ((total - 1) // count) * count if total else 0
-        links.append({"relation": "last", "url": _page_link(base, rtype, pairs, last)})
+        if result.is_total_exact:  # the last page is known only from the total
+            last = ((total - 1) // count) * count if total else 0
+            links.append({"relation": "last", "url": _page_link(base, rtype, pairs, last)})
     return links
 
 
@@ -225,12 +228,10 @@ def search(
             entries.append(_entry(registry_views.read(session, rtype, rid), base, "include"))
         except NotFound:
             continue
-    bundle: dict[str, Any] = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": result.total,
-        "link": _links(base, request, pairs, result.total),
-    }
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
+    if result.is_total_exact:  # optional in a searchset: counted only when asked (docs/fhir.md)
+        bundle["total"] = result.total
+    bundle["link"] = _links(base, request, pairs, result)
     if not request.summary_count:
         bundle["entry"] = entries
     return Outcome(200), bundle

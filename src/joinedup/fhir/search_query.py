@@ -2,8 +2,8 @@
 
 Follows FHIR R4 §3.1.1 (Search): comma means OR within one parameter, repeating a parameter means AND;
 prefixes eq, ne, gt, lt, ge, le on dates and quantities; token `system|code`; `_count`, `_offset` (our
-paging cursor), `_sort`, `_include`, `_summary=count`, `_lastUpdated`, `_id`. Unknown parameters are an
-error unless the caller asks for `Prefer: handling=lenient`.
+paging cursor), `_sort`, `_include`, `_summary=count`, `_total`, `_lastUpdated`, `_id`. Unknown parameters
+are an error unless the caller asks for `Prefer: handling=lenient`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ DEFAULT_COUNT = 20
 MAX_COUNT = 1000
 IGNORED = frozenset({"_format", "_pretty"})
 SORTABLE = frozenset({"date", "string"})
+TOTALS = ("none", "estimate", "accurate")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
@@ -98,6 +99,14 @@ class SearchRequest:
     includes: tuple[Include, ...] = ()
     summary_count: bool = False
     ignored: tuple[str, ...] = field(default=())
+    # `_total` (FHIR R4 §3.1.1.5.6): "accurate" or "estimate" counts every match; otherwise Bundle.total
+    # is given only when the page itself shows it (the last page). None: not asked.
+    total: str | None = None
+
+    @property
+    def wants_total(self) -> bool:
+        """Must every match be counted (`_total=accurate` or `estimate`, `_summary=count`, `_count=0`)?"""
+        return self.summary_count or self.count == 0 or self.total in ("accurate", "estimate")
 
 
 def _split_or(text: str) -> list[str]:
@@ -255,7 +264,7 @@ def parse_search(
     sort: tuple[SortKey, ...] = ()
     includes: list[Include] = []
     ignored: list[str] = []
-    count, offset, summary_count = DEFAULT_COUNT, 0, False
+    count, offset, summary_count, total = DEFAULT_COUNT, 0, False, None
     for key, raw in pairs:
         if key == "_count":
             count = _integer(key, raw, 0, MAX_COUNT)
@@ -269,6 +278,10 @@ def parse_search(
             if raw != "count":
                 raise BadRequest(f"_summary={raw} is not supported (only _summary=count)")
             summary_count = True
+        elif key == "_total":
+            if raw not in TOTALS:
+                raise BadRequest(f"_total={raw} is not supported (none, estimate or accurate)")
+            total = raw
         elif key in IGNORED:
             ignored.append(key)
         else:
@@ -282,7 +295,15 @@ def parse_search(
                     ) from unknown
                 ignored.append(key)
     return SearchRequest(
-        resource_type, tuple(criteria), count, offset, sort, tuple(includes), summary_count, tuple(ignored)
+        resource_type,
+        tuple(criteria),
+        count,
+        offset,
+        sort,
+        tuple(includes),
+        summary_count,
+        tuple(ignored),
+        total,
     )
 
 

@@ -108,8 +108,6 @@ class DateIndex(Base):
     __table_args__ = (
         Index("ix_record_date_index_lookup", "resource_type", "param", "low", "high"),
         Index("ix_record_date_index_resource", "resource_pk", "param", "high"),
-        # "A patient's latest N" (`patient=X&_sort=-date`): read backwards, newest first, from the index.
-        Index("ix_record_date_index_patient", "patient_id", "resource_type", "param", "high", "resource_pk"),
     )
 
     id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
@@ -120,6 +118,18 @@ class DateIndex(Base):
     high: Mapped[datetime] = mapped_column(UtcInstant())
     # The resource's patient (its row's patient_id), copied so that a patient's dates sort in one index.
     patient_id: Mapped[str | None] = mapped_column(String(64))
+
+
+# "A patient's latest N" (`patient=X&_sort=-date`): read in the index's order, newest first and ties by
+# key as the search orders them, so the walk stops at the end of the page.
+Index(
+    "ix_record_date_index_patient_newest",
+    DateIndex.patient_id,
+    DateIndex.resource_type,
+    DateIndex.param,
+    DateIndex.high.desc(),
+    DateIndex.resource_pk,
+)
 
 
 class StringIndex(Base):

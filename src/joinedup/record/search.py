@@ -9,6 +9,7 @@ half of their last stated digit (FHIR R4 §3.1.1.4.2, "number" precision).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -47,7 +48,7 @@ from joinedup.record.models import (
     StringIndex,
     TokenIndex,
 )
-from joinedup.record.storage import Version, rows_by_pk
+from joinedup.record.storage import VERSION_COLUMNS, Version, rows_by_pk, version_of_row
 
 R = StoredResource
 IndexModel = (
@@ -248,17 +249,59 @@ def _one_patient_dated(param: str) -> Select[Any]:
     return _STATEMENTS[key]
 
 
+def _one_patient_newest_rows(param: str) -> Select[Any]:
+    """The rows of one patient's resources of a type, newest `param` date first (limit `fetch`): the walk
+    of the date index `ix_record_date_index_patient_newest` in its own order, each row read by key, so
+    it stops at the page. The patient and type are asked of the index rows only (the rows' own are the
+    same, and checked as read): asked of both, PostgreSQL expects almost no rows and reads them all."""
+    key = ("newest rows", param)
+    if key not in _STATEMENTS:
+        d = aliased(DateIndex)
+        _STATEMENTS[key] = (
+            select(R.pk, *VERSION_COLUMNS)
+            .join(d, d.resource_pk == R.pk)
+            .where(
+                R.is_deleted.is_(False),
+                d.patient_id == bindparam("patient"),
+                d.resource_type == bindparam("rtype"),
+                d.param == param,
+            )
+            .order_by(d.high.desc(), d.resource_pk)
+            .limit(bindparam("fetch"))
+        )
+    return _STATEMENTS[key]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of matches, in order, and whether any match follows it."""
+
+    versions: list[Version]
+    has_more: bool
+
+
+def page(
+    session: Session, request: SearchRequest, patients: set[str] | None = None, *, limit: int, offset: int = 0
+) -> Page:
+    """Up to `limit` matching resources after `offset`, in order; one more is looked for, to tell whether
+    a next page exists without counting every match.
+
+    The page's keys are chosen first (from indexes, without reading bodies), then only those rows are read;
+    a patient's newest first reads the rows in the same walk of the patient's dates.
+    """
+    walked = _newest_first_of_one_patient(session, request, patients, limit=limit + 1, offset=offset)
+    if walked is not None:
+        return Page(walked[:limit], len(walked) > limit)
+    query = matching(request, patients, (R.pk,)).limit(limit + 1).offset(offset)
+    keys = list(_core(session).scalars(query))
+    return Page(rows_by_pk(session, keys[:limit]), len(keys) > limit)
+
+
 def find(
     session: Session, request: SearchRequest, patients: set[str] | None = None, *, limit: int, offset: int = 0
 ) -> list[Version]:
-    """Up to `limit` matching resources after `offset`, in order.
-
-    The page's keys are chosen first (from indexes, without reading bodies), then only those rows are read.
-    """
-    keys = _newest_first_of_one_patient(session, request, patients, limit=limit, offset=offset)
-    if keys is None:
-        keys = list(_core(session).scalars(matching(request, patients, (R.pk,)).limit(limit).offset(offset)))
-    return rows_by_pk(session, keys)
+    """Up to `limit` matching resources after `offset`, in order."""
+    return page(session, request, patients, limit=limit, offset=offset).versions
 
 
 def _one_named_patient(request: SearchRequest) -> str | None:
@@ -271,10 +314,10 @@ def _one_named_patient(request: SearchRequest) -> str | None:
 
 def _newest_first_of_one_patient(
     session: Session, request: SearchRequest, patients: set[str] | None, *, limit: int, offset: int
-) -> list[int] | None:
-    """The page's keys for one patient's resources sorted by a date, newest first (`patient=X&_sort=-date`),
-    walking the patient's date index backwards instead of sorting all their resources; None if the search
-    is not of that form.
+) -> list[Version] | None:
+    """The page for one patient's resources sorted by a date, newest first (`patient=X&_sort=-date`),
+    walking the patient's date index from the newest instead of sorting all their resources; None if the
+    search is not of that form. The first page of `patient=X` alone reads its rows in the walk itself.
 
     The same order as `matching`: by each resource's latest date (a resource with several dates is placed
     at its latest, the first time the walk meets it), then by key, resources with no date last.
@@ -285,37 +328,63 @@ def _newest_first_of_one_patient(
     key = request.sort[0]
     if key.kind != "date" or not key.descending or key.name in ("_lastUpdated", "_id"):
         return None
-    d = aliased(DateIndex)  # apart from any date criterion's own EXISTS over the date index
     plain = _only_one_patient(request, patients) is not None  # `patient=X` alone: a statement built once
+    # Deeper pages would read the row of every resource they skip; other criteria need the rows' own
+    # indexes, so those walks choose keys only.
+    with_rows = plain and offset == 0
+    first, walked_all = _walk(session, request, patients, patient, key.name, offset + limit, with_rows)
+    keys = list(first)[offset : offset + limit]
+    undated: list[int] = []
+    if len(keys) < limit and walked_all:
+        d = _DATES
+        query = matching(request, patients, (R.pk,)).order_by(None)
+        query = query.where(~exists().where(d.resource_pk == R.pk, d.param == key.name)).order_by(R.pk)
+        skip = max(0, offset - len(first))
+        undated = list(_core(session).scalars(query.limit(limit - len(keys)).offset(skip)))
+    if not with_rows:
+        return rows_by_pk(session, keys + undated)
+    return [version_of_row(first[k][1:]) for k in keys] + rows_by_pk(session, undated)
 
-    def unsorted() -> Select[Any]:
-        return matching(request, patients, (R.pk,)).order_by(None)
 
-    def dated(fetch: int) -> list[int]:
-        if plain:
-            values = {"rtype": request.resource_type, "patient": patient, "fetch": fetch}
-            return list(_core(session).scalars(_one_patient_dated(key.name), values))
-        joined = unsorted().join(d, d.resource_pk == R.pk)
-        joined = joined.where(
-            d.patient_id == patient, d.resource_type == request.resource_type, d.param == key.name
-        )
-        return list(_core(session).scalars(joined.order_by(d.high.desc(), R.pk).limit(fetch)))
+_DATES = aliased(DateIndex)  # apart from any date criterion's own EXISTS over the date index
+_ROW_KEYS = ["pk", *(column.key for column in VERSION_COLUMNS)]  # a row of _one_patient_newest_rows
+_ROW_TYPE, _ROW_PATIENT = _ROW_KEYS.index("resource_type"), _ROW_KEYS.index("patient_id")
 
-    wanted, fetch = offset + limit, offset + limit
+
+def _walk(
+    session: Session,
+    request: SearchRequest,
+    patients: set[str] | None,
+    patient: str,
+    param: str,
+    wanted: int,
+    with_rows: bool,
+) -> tuple[dict[int, Any], bool]:
+    """The first `wanted` distinct resources of the patient's `param` dates, newest first (key → row), and
+    whether the walk reached the end. A resource with several dates is met more than once, so the walk
+    reads further until it has `wanted` distinct ones."""
+    d, rtype, fetch = _DATES, request.resource_type, wanted
+    plain = _only_one_patient(request, patients) is not None
     while True:
-        rows = dated(fetch)
-        keys = list(dict.fromkeys(rows))
+        values: dict[str, Any] = {"rtype": rtype, "patient": patient, "fetch": fetch}
+        if with_rows:
+            statement = _one_patient_newest_rows(param)
+        elif plain:
+            statement = _one_patient_dated(param)
+        else:
+            statement = matching(request, patients, (R.pk,)).order_by(None).join(d, d.resource_pk == R.pk)
+            statement = statement.where(d.patient_id == patient, d.resource_type == rtype, d.param == param)
+            statement, values = statement.order_by(d.high.desc(), R.pk).limit(fetch), {}
+        rows = _core(session).execute(statement, values).all()
+        first: dict[int, Any] = {}
+        for row in rows:
+            # That statement asks the index rows alone: their resource must agree.
+            if not with_rows or (row[_ROW_TYPE], row[_ROW_PATIENT]) == (rtype, patient):
+                first.setdefault(row[0], row)
         walked_all = len(rows) < fetch
-        if len(keys) >= wanted or walked_all:
-            break
+        if len(first) >= wanted or walked_all:
+            return first, walked_all
         fetch *= 4
-    page = keys[offset:wanted]
-    if len(page) < limit and walked_all:
-        undated = unsorted().where(~exists().where(d.resource_pk == R.pk, d.param == key.name))
-        undated = undated.order_by(R.pk)
-        skip = max(0, offset - len(keys))
-        page += _core(session).scalars(undated.limit(limit - len(page)).offset(skip))
-    return page
 
 
 def patients_matching(session: Session, request: SearchRequest, *, limit: int) -> Sequence[str | None]:

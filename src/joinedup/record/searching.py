@@ -23,12 +23,18 @@ MAX_PATIENTS_PER_SEARCH = 1000
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One page of matches, the resources `_include` added, and registry resources to include by reference."""
+    """One page of matches, the resources `_include` added, and registry resources to include by reference.
+
+    `total` is the number of matches when `is_total_exact`; otherwise (every match was not counted: the
+    request did not ask, and the page does not show the end) it is only a lower bound.
+    """
 
     total: int
     versions: list[Version]
     included: list[Version]
     registry_refs: list[tuple[str, str]]
+    has_more: bool = False  # a next page exists
+    is_total_exact: bool = True
 
 
 def _allowed_patients(
@@ -78,17 +84,24 @@ def run_search(session: Session, *, actor: Actor, request: SearchRequest) -> Sea
         seen = patients = _allowed_patients(session, actor, request, contexts)
     if request.summary_count or request.count == 0:
         return SearchResult(search.count(session, request, patients), [], [], [])
-    versions = search.find(session, request, patients, limit=request.count, offset=request.offset)
-    # A first page with room to spare is the whole answer: no need to count again.
-    whole = request.offset == 0 and len(versions) < request.count
-    total = len(versions) if whole else search.count(session, request, patients)
+    found = search.page(session, request, patients, limit=request.count, offset=request.offset)
+    versions = found.versions
+    # The last page shows the total (unless it is past the end); otherwise every match is counted only
+    # when the request asks.
+    at_end = not found.has_more and (bool(versions) or request.offset == 0)
+    if at_end:
+        total, exact = request.offset + len(versions), True
+    elif request.wants_total:
+        total, exact = search.count(session, request, patients), True
+    else:
+        total, exact = (request.offset + len(versions) + found.has_more if versions else 0), False
     if named is None:
         shown = dict.fromkeys(v.patient_id for v in versions if v.patient_id)
         check_many(
             session, actor, Action.SEARCH, [(request.resource_type, None, contexts.of(p)) for p in shown]
         )
     included, registry_refs = _includes(session, request, versions, seen)
-    return SearchResult(total, versions, included, registry_refs)
+    return SearchResult(total, versions, included, registry_refs, found.has_more, exact)
 
 
 def _includes(
