@@ -56,14 +56,18 @@ def _copy(session: Session, table: Table, columns: Sequence[str], rows: Iterable
     converters = _converters(table, columns)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            if converters:
-                values = list(row)
-                for index, convert in converters:
-                    if values[index] is not None:
-                        values[index] = convert(values[index])
-                copy.write_row(values)
-            else:
-                copy.write_row(row)
+            copy.write_row(_converted(row, converters))
+
+
+def _converted(row: Sequence[Any], converters: Sequence[tuple[int, Callable[[Any], Any]]]) -> Sequence[Any]:
+    """The row with the values of the converted columns converted (None stays None)."""
+    if not converters:
+        return row
+    values = list(row)
+    for index, convert in converters:
+        if values[index] is not None:
+            values[index] = convert(values[index])
+    return values
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
@@ -108,21 +112,10 @@ def insert_one_with_children(
     parent = cast(Table, model.__table__)
     tables = tuple((cast(Table, child.__table__), tuple(names)) for child, names, _rows in children)
     sql = _one_with_children_sql(parent, tuple(columns), tables)
-    params: list[Any] = list(row)
-    for index, convert in _cached_converters(parent, tuple(columns)):
-        if params[index] is not None:
-            params[index] = convert(params[index])
+    params = list(_converted(row, _cached_converters(parent, tuple(columns))))
     for (table, names), (_child, _names, rows) in zip(tables, children, strict=True):
         converters = _cached_converters(table, names)
-        values: list[Sequence[Any]] = []
-        for child_row in rows:
-            if converters:
-                changed = list(child_row)
-                for index, convert in converters:
-                    if changed[index] is not None:
-                        changed[index] = convert(changed[index])
-                child_row = changed
-            values.append(child_row[1:])
+        values = [_converted(child_row, converters)[1:] for child_row in rows]
         params.append(orjson.dumps(values).decode())
     return int(session.connection().exec_driver_sql(sql, tuple(params)).scalar_one())
 
