@@ -46,6 +46,11 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 BigKey = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def naive_utc(moment: datetime) -> datetime:
+    """An instant as the naive UTC `UtcInstant` stores (for writers that bypass its bind processing)."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 class UtcInstant(TypeDecorator[datetime]):
     """An instant stored as naive UTC on both backends and read back timezone-aware."""
 
@@ -57,7 +62,7 @@ class UtcInstant(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"instant {value.isoformat()} has no timezone")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return naive_utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

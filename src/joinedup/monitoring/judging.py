@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from joinedup.db import naive_utc
 from joinedup.monitoring import alerts, evaluation, plans
 from joinedup.monitoring.batch_sql import any_of, is_postgresql
 from joinedup.monitoring.models import LatestReading, MonitoringPlan, News2Record, Reading
@@ -66,7 +67,7 @@ def keep_latest(session: Session, readings: Iterable[Scored]) -> None:
             {
                 "admission_ids": [r.admission_id for r in rows],
                 "parameters": [r.parameter for r in rows],
-                "effective_at": [_naive_utc(r.effective_at) for r in rows],
+                "effective_at": [naive_utc(r.effective_at) for r in rows],
                 "values": [r.value for r in rows],
                 "texts": [r.value_text for r in rows],
             },
@@ -83,10 +84,6 @@ class Scored(NamedTuple):
     effective_at: datetime
     value: float | None
     value_text: str | None
-
-
-def _naive_utc(at: datetime) -> datetime:
-    return at.astimezone(UTC).replace(tzinfo=None)
 
 
 _LATEST = cast(Table, LatestReading.__table__)

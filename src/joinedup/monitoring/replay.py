@@ -22,7 +22,6 @@ from joinedup.monitoring.rules.thresholds import RuleSet
 
 ARRIVAL_WINDOW = timedelta(minutes=5)
 """assumption: readings taken within five minutes of the first of them arrived together (one sitting)."""
-"""As the live service: heart-failure weight gain looks back two weeks at most."""
 
 
 @dataclass(frozen=True)

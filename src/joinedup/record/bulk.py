@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any, cast
 
 import orjson
@@ -19,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from joinedup.db import Base, UtcInstant, json_text
+from joinedup.db import Base, UtcInstant, json_text, naive_utc
 
 # Below this many rows executemany is as quick as COPY and simpler.
 COPY_FROM_ROWS = 20
@@ -27,10 +26,6 @@ COPY_FROM_ROWS = 20
 
 def _uses_copy(session: Session, rows: Sequence[Any]) -> bool:
     return len(rows) >= COPY_FROM_ROWS and session.connection().dialect.name == "postgresql"
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _json_text(value: Any) -> Any:
@@ -44,7 +39,7 @@ def _converters(table: Table, columns: Sequence[str]) -> list[tuple[int, Callabl
     for index, name in enumerate(columns):
         kind = table.c[name].type
         if isinstance(kind, UtcInstant):
-            found.append((index, _naive_utc))
+            found.append((index, naive_utc))
         elif isinstance(kind, JSON):
             found.append((index, _json_text))
     return found

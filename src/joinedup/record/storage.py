@@ -202,7 +202,7 @@ def insert_new(session: Session, items: Sequence[NewResource], now: datetime) ->
         # One resource (a single POST): the row and its index rows in one statement, one round trip.
         indexes: IndexTuples = {table: [] for table in INDEX_COLUMNS}
         index_tuples(0, bodies[0], indexes)
-        children = [(table, INDEX_COLUMNS[table], rows) for table, rows in indexes.items()]
+        children = [(table, INDEX_COLUMNS[table], found) for table, found in indexes.items()]
         bulk.insert_one_with_children(session, StoredResource, _NEW_COLUMNS, rows[0], children)
     else:
         pks = bulk.insert_returning_keys(session, StoredResource, _NEW_COLUMNS, rows)
