@@ -103,9 +103,9 @@ def _preload_patients(bodies: Sequence[dict[str, Any]], contexts: PatientContext
 def _patient_contexts(
     session: Session, bodies: Sequence[dict[str, Any]], created_by: str | None, contexts: PatientContexts
 ) -> list[PatientContext | None]:
-    """Each body's patient context; patients created in the same batch are judged from their own body."""
+    """Each body's patient context; patients created in the same batch are judged from their own body.
+    Stored patients' contexts come from `contexts` (create_many preloads them, for its reference check)."""
     new_patients = {b["id"]: b for b in bodies if b["resourceType"] == "Patient"}
-    _preload_patients(bodies, contexts)
     result = []
     for body in bodies:
         pid = patient_of(body)
