@@ -3,15 +3,24 @@
 R4B changed none of the elements of the resources joinedup stores, so the R4B models validate R4 content.
 Structure, cardinality, data types and unknown elements are the library's checks; on top of it come the
 required code bindings the library leaves out and the UK Core rule that a Patient's NHS number is valid.
+
+Validating an element is a pure function of its type and its JSON, and a device's readings repeat the same
+code, category, subject and device elements thousands of times; so each distinct complex element is validated
+once and the library's own validated instance is handed back to it next time (it takes an instance of the
+element's model as already valid). The resource itself, with its primitives, is validated every time.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 import orjson
 from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.resource import Resource
+from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from pydantic import ValidationError
 
 from joinedup.errors import BadRequest, Invalid
@@ -107,14 +116,78 @@ def check_type(body: Mapping[str, Any], expected: str | None, supported: tuple[s
     return resource_type
 
 
+# Complex elements validated so far, by (element model, canonical JSON); cleared when full.
+_VALIDATED: dict[tuple[type[FHIRAbstractModel], bytes], FHIRAbstractModel] = {}
+_MAX_VALIDATED = 8192
+# Datetimes and dataclasses are not JSON: such an element is validated directly, never remembered.
+_KEY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+@cache
+def _complex_elements(model: type[FHIRAbstractModel]) -> dict[str, tuple[type[FHIRAbstractModel], bool]]:
+    """The model's complex elements by JSON name: (the element's model, whether it repeats).
+
+    Contained resources are left out: their model depends on each one's resourceType.
+    """
+    elements: dict[str, tuple[type[FHIRAbstractModel], bool]] = {}
+    for name, field in model.model_fields.items():
+        repeats, element = False, None
+        for part in (field.annotation, *typing.get_args(field.annotation)):
+            inner = typing.get_args(part) if typing.get_origin(part) is list else (part,)
+            for candidate in inner:
+                if hasattr(candidate, "get_model_klass"):
+                    repeats = repeats or inner != (part,)
+                    element = candidate.get_model_klass()
+        if element is not None and not issubclass(element, Resource):
+            elements[field.alias or name] = (element, repeats)
+    return elements
+
+
+def _validated(model: type[FHIRAbstractModel], value: Any) -> Any:
+    """The library's validated instance for a complex element's JSON object (other values as they are)."""
+    if not isinstance(value, dict):
+        return value
+    try:
+        key = (model, orjson.dumps(value, option=_KEY_OPTIONS))
+    except TypeError:
+        return value
+    instance = _VALIDATED.get(key)
+    if instance is None:
+        instance = model.model_validate(value)
+        if len(_VALIDATED) >= _MAX_VALIDATED:
+            _VALIDATED.clear()
+        _VALIDATED[key] = instance
+    return instance
+
+
+def _with_validated_elements(model: type[FHIRAbstractModel], body: Mapping[str, Any]) -> dict[str, Any]:
+    elements = _complex_elements(model)
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        spec = elements.get(key)
+        if spec is None:
+            out[key] = value
+        elif spec[1] and isinstance(value, list):
+            out[key] = [_validated(spec[0], item) for item in value]
+        else:
+            out[key] = _validated(spec[0], value)
+    return out
+
+
 def validate_resource(body: Mapping[str, Any]) -> None:
     """Raise Invalid naming every problem the FHIR R4 models, required bindings and UK Core rules find."""
     resource_type = str(body.get("resourceType"))
+    model = get_fhir_model_class(resource_type)
     try:
-        get_fhir_model_class(resource_type).model_validate(body)
-    except ValidationError as exc:
-        problems = [_describe(resource_type, e) for e in exc.errors()]
-        raise Invalid("; ".join(problems[:10])) from None
+        model.model_validate(_with_validated_elements(model, body))
+    except ValidationError:
+        # Validated again whole, so that every problem is named with its full path.
+        try:
+            model.model_validate(body)
+        except ValidationError as exc:
+            problems = [_describe(resource_type, e) for e in exc.errors()]
+            raise Invalid("; ".join(problems[:10])) from None
+        raise
     for (rtype, element), codes in REQUIRED_CODES.items():
         value = body.get(element)
         if rtype == resource_type and value is not None and value not in codes:
