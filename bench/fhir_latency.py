@@ -41,6 +41,7 @@ from joinedup.record.storage import index_rows, stamp
 def make_app() -> Any:
     """The app over the bench schema (uvicorn's factory, in each worker process; set by start_server)."""
     from joinedup.db import create_engine, session_factory
+    from joinedup.heap import settle_after_start_up
     from joinedup.settings import Settings
     from joinedup.web.app import create_app
 
@@ -49,7 +50,9 @@ def make_app() -> Any:
         url, connect_args={"options": f"-csearch_path={schema}"}, pool_size=20, max_overflow=20
     )
     settings = Settings(database_url=url, secret_key=secret, secret_file=Path("/tmp/unused"))
-    return create_app(settings, sessions=session_factory(engine))
+    app = create_app(settings, sessions=session_factory(engine))
+    settle_after_start_up()  # as `joinedup serve` does (web.app.serving_app)
+    return app
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -18,17 +18,17 @@ def serve(
     """Serve the web app and APIs over the database at JOINEDUP_DATABASE_URL."""
     import uvicorn
 
-    from joinedup.web.app import create_app
+    from joinedup.web.app import serving_app
 
     typer.echo(f"joinedup is serving at http://{host}:{port}/ ({workers} worker(s))", err=True)
     if workers == 1:
-        uvicorn.run(create_app(get_settings()), host=host, port=port, log_level=log_level)
+        uvicorn.run(serving_app(), host=host, port=port, log_level=log_level)
         return
     # Several processes share the socket; each imports the factory and builds its own app and engine. The
     # development secret is made here first, so the workers cannot race to create different ones.
     _ = get_settings().signing_key
     uvicorn.run(
-        "joinedup.web.app:create_app",
+        "joinedup.web.app:serving_app",
         factory=True,
         host=host,
         port=port,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from joinedup import __version__
 from joinedup.db import create_engine, session_factory
 from joinedup.errors import JoinedupError
+from joinedup.heap import settle_after_start_up
 from joinedup.settings import Settings, get_settings, require_secret
 from joinedup.web import auth, routes
 from joinedup.web.navigation import PARTS
@@ -78,6 +79,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 def _served_paths(app: FastAPI) -> set[str]:
     # Included routers are nested; walk every route context, not just the top level.
     return {str(r.path) for r in iter_route_contexts(app.routes) if isinstance(r.original_route, APIRoute)}
+
+
+def serving_app() -> FastAPI:
+    """The app as `joinedup serve` runs it, in each worker process: built from JOINEDUP_*, then its
+    start-up objects frozen out of the garbage collector's full passes (see `joinedup.heap`)."""
+    app = create_app(get_settings())
+    settle_after_start_up()
+    return app
 
 
 def create_app(settings: Settings | None = None, sessions: sessionmaker[Session] | None = None) -> FastAPI:
