@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
+from psycopg import pq
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -98,6 +101,25 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def _begin_on_checkout(dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: Any) -> None:
+    """Prove a pooled PostgreSQL connection alive with the BEGIN its first statement needs anyway.
+
+    psycopg opens a transaction with a BEGIN of its own before the first statement, and a liveness check
+    at checkout (SQLAlchemy's pre-ping) is another round trip: this one statement does both. A dead
+    connection raises DisconnectionError, so the pool drops it and checks out another.
+    """
+    pgconn = dbapi_connection.pgconn
+    if pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return
+    try:
+        result = pgconn.exec_(b"BEGIN")
+    except psycopg.Error as exc:
+        raise DisconnectionError(f"connection lost: {exc}") from exc
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        message = (result.error_message or b"").decode(errors="replace").strip()
+        raise DisconnectionError(f"connection lost: {message or pgconn.status.name}")
+
+
 def json_text(value: Any) -> str:
     """JSON as stored in JSON columns: compact UTF-8 (orjson: the record's bodies are most of a search's
     and a write's JSON work)."""
@@ -117,8 +139,10 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return sa_create_engine(parsed, **kwargs)
+    engine = sa_create_engine(parsed, **kwargs)
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "checkout", _begin_on_checkout)
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
