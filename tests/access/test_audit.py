@@ -249,3 +249,14 @@ def test_a_transaction_holding_allowed_accesses_does_not_hold_up_other_writers(
         report = verify(s)
         last = s.scalars(select(AuditEntry.resource_id).order_by(AuditEntry.seq)).all()
     assert report.is_intact and report.entries == 2 and last[0] == "meanwhile"
+
+
+def test_entry_ids_follow_the_order_of_appending_across_milliseconds(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The id index grows at its end as the log does (a random id would take a random page per append)."""
+    clock = iter(range(1_700_000_000_000_000_000, 1_700_000_100_000_000_000, 3_000_000))
+    monkeypatch.setattr(audit.time, "time_ns", lambda: next(clock))
+    ids = [row["entry_id"] for row in write(session, 50)]
+    assert ids == sorted(ids)
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids) and len(set(ids)) == 50

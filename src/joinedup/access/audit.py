@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
+import secrets
+import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -116,6 +117,12 @@ class ChainReport:
         return self.problem is None
 
 
+def new_entry_id() -> str:
+    """A new entry's id: 32 hex digits, the time in milliseconds then 80 random bits. Its unique index then
+    grows at its end, as the log does, instead of taking a random page on every append (as a UUID4 would)."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+
+
 def canonical_form(entry: Mapping[str, Any]) -> bytes:
     """The bytes hashed: chained fields only, sorted keys, no spaces, UTC instants to the microsecond."""
     fields = {name: entry.get(name) for name in CHAINED_FIELDS}
@@ -139,7 +146,7 @@ def append(
     row: dict[str, Any] = {
         **vars(record),
         "seq": 0,
-        "entry_id": entry_id or uuid.uuid4().hex,
+        "entry_id": entry_id or new_entry_id(),
         "recorded_at": now or datetime.now(UTC),
         "prev_hash": GENESIS_HASH,
     }
@@ -211,7 +218,7 @@ def append_many(
     """Add `records` as the next entries of the chain, in order, in the caller's transaction: the same
     entries as appending them one by one, written with three statements however many there are."""
     when = now or datetime.now(UTC)
-    return _append_timed(session, [(record, when, uuid.uuid4().hex) for record in records])
+    return _append_timed(session, [(record, when, new_entry_id()) for record in records])
 
 
 def _append_timed(
@@ -252,7 +259,7 @@ def append_at_commit(
     when = now or datetime.now(UTC)
     owner = session.get_nested_transaction() if session.in_nested_transaction() else None
     queue = session.info.setdefault(_QUEUED, [])
-    queue.extend((owner, (record, when, uuid.uuid4().hex)) for record in records)
+    queue.extend((owner, (record, when, new_entry_id())) for record in records)
 
 
 def write_queued(session: Session) -> None:

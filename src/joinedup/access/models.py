@@ -113,8 +113,9 @@ class AuditEntry(Base):
     break_glass: Mapped[bool] = mapped_column(Boolean)
     request_id: Mapped[str | None] = mapped_column(String(64))
     source_address: Mapped[str | None] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # two entries after one = a fork
+    # Not unique on its own: each hash is the next entry's prev_hash, and verify checks every link.
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):

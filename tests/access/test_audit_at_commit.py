@@ -1,0 +1,82 @@
+"""Entries chained at commit with real commits: each commits or fails with the request's transaction, and a
+head moved by another writer meanwhile never forks the chain."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from joinedup.access import audit
+from joinedup.access.audit import AuditRecord, append, append_at_commit, verify
+from joinedup.access.models import AuditEntry
+from joinedup.access.policy import PatientContext, Principal, Role
+from joinedup.access.service import authorise
+from joinedup.db import session_factory, transaction
+
+RECORD = AuditRecord(
+    event="patient-record", username="gp1", role="gp", organisation_ods="Y90001", action="read",
+    outcome="allowed", reason="registered at the user's practice", resource_type="Observation",
+    resource_id="obs-1", patient_nhs_number="9990000018", request_id="r1",
+)  # fmt: skip
+GP = Principal(username="gp1", role=Role.GP, organisation_ods="Y90001")
+PATIENT = PatientContext(nhs_number="9990000018", registered_practice_ods="Y90001")
+
+
+def logged(engine: Engine) -> list[str | None]:
+    with transaction(session_factory(engine)) as s:
+        assert verify(s).is_intact
+        return list(s.scalars(select(AuditEntry.resource_id).order_by(AuditEntry.seq)))
+
+
+def test_an_entry_at_commit_follows_a_head_that_another_writer_moved(committed_engine: Engine) -> None:
+    sessions = session_factory(committed_engine)
+    with transaction(sessions) as s:
+        first = append(s, RECORD)
+    with transaction(sessions) as s:
+        append(s, replace(RECORD, resource_id="other"))
+    # As if another process had appended since this engine last did: the remembered head is stale.
+    audit._LAST_HEAD[committed_engine] = (first["seq"], first["hash"])
+    audit._PAUSED.pop(committed_engine, None)
+    with transaction(sessions) as s:
+        append_at_commit(s, [replace(RECORD, resource_id="at-commit")])
+    assert logged(committed_engine) == ["obs-1", "other", "at-commit"]
+
+
+def test_an_entry_that_cannot_be_written_fails_the_commit_and_keeps_nothing(committed_engine: Engine) -> None:
+    sessions = session_factory(committed_engine)
+    with pytest.raises(Exception, match=r"(?i)null"), transaction(sessions) as s:
+        append(s, replace(RECORD, resource_id="same transaction"))
+        append_at_commit(s, [replace(RECORD, outcome=None)])  # type: ignore[arg-type]
+    assert logged(committed_engine) == []
+    with transaction(sessions) as s:
+        append_at_commit(s, [replace(RECORD, resource_id="next")])
+    assert logged(committed_engine) == ["next"]
+
+
+def test_concurrent_requests_chaining_at_commit_never_fork_the_chain(committed_engine: Engine) -> None:
+    sessions = session_factory(committed_engine)
+    errors: list[BaseException] = []
+
+    def request(n: int) -> None:
+        try:
+            for i in range(15):
+                with transaction(sessions) as s:
+                    authorise(s, principal=GP, action="read", resource_type="Observation",
+                              resource_id=f"r{n}-{i}", patient=PATIENT)  # fmt: skip
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    ids = logged(committed_engine)
+    assert sorted(ids, key=str) == sorted((f"r{n}-{i}" for n in range(4) for i in range(15)), key=str)
+    with transaction(sessions) as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 60
