@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fhir.resources.R4B.flag import Flag
-from sqlalchemy import select
+from sqlalchemy import event, select
 from wards_world import ANALYST, NURSE, OTHER_NURSE, acvpu, observation
 
 from joinedup.access.models import AuditEntry
 from joinedup.errors import Conflict, Forbidden, Invalid
-from joinedup.monitoring import caseload, service
+from joinedup.monitoring import alert_writes, alerts, caseload, service
 from joinedup.monitoring.models import Alert
+from joinedup.monitoring.rules import Finding
 from joinedup.monitoring.schemas import EscalationCreate, Spo2ScaleDecisionCreate, ThresholdChangeCreate
 from joinedup.wards import service as wards
 
@@ -70,6 +71,73 @@ def test_the_same_condition_on_new_readings_updates_one_alert_instead_of_raising
     assert len(ids) == 1
     alert = service.get_alert(ward.session, ids.pop())
     assert alert.occurrences == 4 and [e.kind for e in alert.events].count("updated") == 3
+
+
+def _judge(ward, stay_id: str, finding: Finding) -> list[str]:
+    """Fold one finding into the stay's open alerts and write the change, as judging a batch does."""
+    changes = alerts.AlertChanges()
+    changed = alerts.apply_findings(
+        admission_id=stay_id,
+        team_id="vw-north",
+        nhs_number=ward.nhs_numbers[0],
+        findings=[finding],
+        is_judged=lambda _rule: False,
+        existing=alerts.open_alerts(ward.session, [stay_id]),
+        now=finding.at,
+        changes=changes,
+    )
+    alert_writes.write_changes(ward.session, changes, now=finding.at)
+    return changed
+
+
+def test_a_judged_update_keeps_a_clinicians_acknowledgement_and_a_worse_finding_makes_it_active(ward) -> None:
+    stay_id = ward.stays[ward.nhs_numbers[0]].id
+    version = "test-rules@1"
+    [alert_id] = _judge(ward, stay_id, Finding("test.rule", "review", "first", AT, version))
+    service.acknowledge_alert(ward.session, actor=NURSE, alert_id=alert_id)
+    _judge(ward, stay_id, Finding("test.rule", "review", "again", AT + timedelta(minutes=1), version))
+    again = service.get_alert(ward.session, alert_id)
+    assert (again.status, again.severity, again.message, again.occurrences) == (
+        "acknowledged",
+        "review",
+        "again",
+        2,
+    )
+    _judge(ward, stay_id, Finding("test.rule", "emergency", "worse", AT + timedelta(minutes=2), version))
+    worse = service.get_alert(ward.session, alert_id)
+    assert (worse.status, worse.severity, worse.occurrences) == ("active", "emergency", 3)
+    assert [e.detail for e in worse.events][-1] == "now emergency: worse"
+
+
+def test_a_batch_writes_its_alerts_with_one_insert_and_one_update_whatever_its_size(ward) -> None:
+    written: list[str] = []
+
+    def note(_conn, _cursor, statement: str, *_args: object) -> None:
+        if (
+            statement.lstrip()
+            .upper()
+            .startswith(("INSERT INTO MONITORING_ALERTS ", "UPDATE MONITORING_ALERTS "))
+        ):
+            written.append(statement.split()[0].upper())
+
+    def batch(minutes: int) -> list[list[str]]:
+        readings = [
+            observation(number, "spo2", 85, at=AT + timedelta(minutes=minutes), device=f"kit-{i}")
+            for i, number in enumerate(ward.nhs_numbers[:4])
+        ]
+        written.clear()
+        return [o.alert_ids for o in service.record_readings(ward.session, observations=readings)]
+
+    connection = ward.session.connection()
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        raised = batch(0)
+        assert all(raised) and written == ["INSERT"]
+        updated = batch(5)
+        assert all(updated) and written == ["UPDATE"]
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert {a for ids in updated for a in ids} <= {a for ids in raised for a in ids}
 
 
 def test_an_alert_is_marked_cleared_when_the_readings_recover_but_stays_open_for_a_clinician(ward) -> None:

@@ -1,26 +1,27 @@
 """Alerts: raised from findings, deduplicated (one open alert per stay and rule), updated as readings
 change, cleared when the readings no longer show it, acknowledged, escalated, resolved; each step an event
 with who and when. Called only by monitoring.service; adds and flushes, never commits.
+
+Judging works on plain rows (`OpenAlert`) and collects a batch's raises, updates and events in
+`AlertChanges`; `alert_writes.write_changes` writes them with one statement each, whatever the batch size.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from joinedup.errors import Conflict, NotFound
-from joinedup.monitoring import rule_versions
-from joinedup.monitoring.batch_sql import any_of
+from joinedup.monitoring.batch_sql import any_of, read_rows
 from joinedup.monitoring.models import Alert, AlertEvent
 from joinedup.monitoring.rules import SEVERITY_ORDER, Finding
 from joinedup.monitoring.schemas import ESCALATION_TARGETS, AlertEventRead, AlertRead
-from joinedup.record import bulk
 
 OPEN = ("active", "acknowledged", "escalated")
 SYSTEM = "joinedup monitoring"
@@ -35,7 +36,36 @@ def read(alert: Alert, events: Sequence[AlertEvent] = ()) -> AlertRead:
     )
 
 
-def _event_row(alert: Alert, kind: str, at: datetime, by: str, detail: str) -> dict[str, Any]:
+@dataclass(slots=True)
+class OpenAlert:
+    """An open alert as judging needs it: a plain row, changed in place and written by `write_changes`."""
+
+    id: str
+    admission_id: str
+    team_id: str
+    rule_id: str
+    severity: str
+    status: str
+    message: str
+    rule_set_version: str
+    reading_at: datetime
+    occurrences: int
+    cleared_at: datetime | None
+    is_worse: bool = False
+    """A finding raised its severity: severity and status are written (status back to active)."""
+    raised: dict[str, Any] | None = None
+    """For an alert raised in this batch, the columns only a new row has (NHS number, when, under what)."""
+
+
+@dataclass
+class AlertChanges:
+    """A batch's alert changes: alerts raised and changed (by id) and their events, in order."""
+
+    changed: dict[str, OpenAlert] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _event_row(alert: Alert | OpenAlert, kind: str, at: datetime, by: str, detail: str) -> dict[str, Any]:
     return {
         "alert_id": alert.id,
         "team_id": alert.team_id,
@@ -51,23 +81,34 @@ def _event(session: Session, alert: Alert, kind: str, at: datetime, by: str, det
     session.add(AlertEvent(**_event_row(alert, kind, at, by, detail)))
 
 
-def write_events(session: Session, events: list[dict[str, Any]]) -> None:
-    """Flush the alerts `apply_findings` changed, then insert their events (rows, in order) in one statement:
-    a batch of readings changes hundreds of alerts, and ORM objects for each event cost more than the rest."""
-    session.flush()
-    bulk.insert_rows(session, AlertEvent, events)
-    events.clear()
+_OPEN_COLUMNS = (
+    Alert.id,
+    Alert.admission_id,
+    Alert.team_id,
+    Alert.rule_id,
+    Alert.severity,
+    Alert.status,
+    Alert.message,
+    Alert.rule_set_version,
+    Alert.reading_at,
+    Alert.occurrences,
+    Alert.cleared_at,
+)
 
 
-def open_alerts(session: Session, admission_ids: Iterable[str]) -> dict[tuple[str, str], Alert]:
-    """The open alerts of these stays, by (stay, rule)."""
+def open_alerts(session: Session, admission_ids: Iterable[str]) -> dict[tuple[str, str], OpenAlert]:
+    """The open alerts of these stays, by (stay, rule), as plain rows."""
     wanted = sorted(set(admission_ids))
     if not wanted:
         return {}
-    rows = session.scalars(
-        select(Alert).where(any_of(session, Alert.admission_id, wanted), Alert.open_key.is_not(None))
+    rows = read_rows(
+        session,
+        select(*_OPEN_COLUMNS).where(
+            any_of(session, Alert.admission_id, wanted), Alert.open_key.is_not(None)
+        ),
     )
-    return {(a.admission_id, a.rule_id): a for a in rows}
+    found = (OpenAlert(*row) for row in rows)
+    return {(a.admission_id, a.rule_id): a for a in found}
 
 
 def _more_severe(a: str, b: str) -> bool:
@@ -75,22 +116,21 @@ def _more_severe(a: str, b: str) -> bool:
 
 
 def apply_findings(
-    session: Session,
     *,
     admission_id: str,
     team_id: str,
     nhs_number: str,
     findings: Sequence[Finding],
     is_judged: Callable[[str], bool],
-    existing: dict[tuple[str, str], Alert],
+    existing: dict[tuple[str, str], OpenAlert],
     now: datetime,
-    events: list[dict[str, Any]],
+    changes: AlertChanges,
 ) -> list[str]:
     """Raise new alerts, update those found again on newer readings, clear judged ones no longer found.
 
-    Returns the ids of alerts raised or changed, and adds their events to `events`; the caller writes them
-    (`write_events`), once for a whole batch. A finding already open on the same evidence changes nothing, so
-    a retried or repeated reading never multiplies alerts.
+    Returns the ids of alerts raised or changed, and adds them and their events to `changes`; the caller
+    writes them (`write_changes`), once for a whole batch. A finding already open on the same evidence
+    changes nothing, so a retried or repeated reading never multiplies alerts.
     """
     changed: list[str] = []
     found_rules = set()
@@ -98,12 +138,13 @@ def apply_findings(
         found_rules.add(finding.rule_id)
         alert = existing.get((admission_id, finding.rule_id))
         if alert is None:
-            alert = _raise(session, admission_id, team_id, nhs_number, finding, now)
+            alert = _raise(admission_id, team_id, nhs_number, finding, now)
             existing[(admission_id, finding.rule_id)] = alert
-            events.append(_event_row(alert, "raised", now, SYSTEM, finding.message))
-            changed.append(alert.id)
-        elif _update(alert, finding, now, events):
-            changed.append(alert.id)
+            changes.events.append(_event_row(alert, "raised", now, SYSTEM, finding.message))
+        elif not _update(alert, finding, now, changes.events):
+            continue
+        changes.changed[alert.id] = alert
+        changed.append(alert.id)
     for (stay, rule_id), alert in existing.items():
         if (
             stay == admission_id
@@ -111,9 +152,9 @@ def apply_findings(
             and is_judged(rule_id)
             and alert.cleared_at is None
         ):
-            alert.cleared_at, alert.updated_at = now, now
-            _same_columns(alert)
-            events.append(
+            alert.cleared_at = now
+            changes.changed[alert.id] = alert
+            changes.events.append(
                 _event_row(
                     alert,
                     "cleared",
@@ -126,57 +167,37 @@ def apply_findings(
     return changed
 
 
-def _raise(
-    session: Session, admission_id: str, team_id: str, nhs_number: str, finding: Finding, now: datetime
-) -> Alert:
-    alert = Alert(
+def _raise(admission_id: str, team_id: str, nhs_number: str, finding: Finding, now: datetime) -> OpenAlert:
+    return OpenAlert(
         id=str(uuid.uuid4()),
         admission_id=admission_id,
         team_id=team_id,
-        nhs_number=nhs_number,
         rule_id=finding.rule_id,
-        open_key=finding.rule_id,
         severity=finding.severity,
         status="active",
         message=finding.message[:1000],
         rule_set_version=finding.rule_set_version,
-        raised_under=finding.rule_set_version,
-        raised_at=now,
-        updated_at=now,
         reading_at=finding.at,
         occurrences=1,
+        cleared_at=None,
+        raised={"nhs_number": nhs_number, "raised_at": now, "raised_under": finding.rule_set_version},
     )
-    rule_versions.record_current(session, finding.rule_set_version, now=now)
-    session.add(alert)
-    return alert
 
 
-_JUDGED_COLUMNS = ("message", "rule_set_version", "reading_at", "updated_at", "occurrences", "cleared_at")
-"""What judging writes on every change. Status and severity are written only when they change, so a judged
-update never writes back a status a clinician changed meanwhile (acknowledged, resolved)."""
-
-
-def _same_columns(alert: Alert) -> None:
-    """Mark the judged columns as changed, so the flush writes a batch's changed alerts with one UPDATE
-    statement (it groups rows by the set of columns changed) instead of one per combination."""
-    for name in _JUDGED_COLUMNS:
-        flag_modified(alert, name)
-
-
-def _update(alert: Alert, finding: Finding, now: datetime, events: list[dict[str, Any]]) -> bool:
+def _update(alert: OpenAlert, finding: Finding, now: datetime, events: list[dict[str, Any]]) -> bool:
     """Fold a finding into its open alert; False when it adds nothing (same evidence, same words)."""
     if finding.at <= alert.reading_at and finding.message == alert.message and alert.cleared_at is None:
         return False
     worse = _more_severe(finding.severity, alert.severity)
     alert.message, alert.rule_set_version = finding.message[:1000], finding.rule_set_version
-    alert.reading_at, alert.updated_at = max(alert.reading_at, finding.at), now
+    alert.reading_at = max(alert.reading_at, finding.at)
     alert.occurrences += 1
     alert.cleared_at = None
     if worse:
         alert.severity = finding.severity
         # A worse finding needs someone to look again, even if the alert was acknowledged.
         alert.status = "active"
-    _same_columns(alert)
+        alert.is_worse = True
     detail = ("now " + finding.severity + ": " if worse else "") + finding.message
     events.append(_event_row(alert, "updated", now, SYSTEM, detail))
     return True

@@ -19,7 +19,7 @@ from joinedup.access.policy import Principal, Role
 from joinedup.errors import JoinedupError
 from joinedup.fhir.validation import NHS_NUMBER_SYSTEM
 from joinedup.monitoring import judging
-from joinedup.monitoring.batch_sql import any_of
+from joinedup.monitoring.batch_sql import any_of, read_rows
 from joinedup.monitoring.models import Device, Reading, RejectedReading
 from joinedup.monitoring.observations import IncomingReading, ReadingRefused, read_observation
 from joinedup.monitoring.schemas import ReadingOutcome
@@ -173,10 +173,11 @@ def _devices(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, st
         return {}
     # By value alone (one bound value per device, not two), the system matched here.
     D = Device
-    rows = session.execute(
+    rows = read_rows(
+        session,
         select(D.system, D.value, D.nhs_number, D.organisation_ods).where(
             any_of(session, D.value, {value for _, value in keys})
-        )
+        ),
     )
     found = (IssuedDevice(*row) for row in rows)
     return {(d.system, d.value): d for d in found if (d.system, d.value) in keys}
@@ -268,29 +269,47 @@ def _write(
     return result
 
 
+_READING_COLUMNS = (
+    "observation_id",
+    "admission_id",
+    "team_id",
+    "nhs_number",
+    "code",
+    "parameter",
+    "value",
+    "value_text",
+    "unit",
+    "effective_at",
+    "device",
+    "received_at",
+    "status",
+    "review_reason",
+)
+
+
 def _index(session: Session, stored: list[tuple[Accepted, str]], now: datetime) -> None:
     if not stored:
         return
     rows = [
-        {
-            "observation_id": observation_id,
-            "admission_id": item.admission.id,
-            "team_id": item.admission.ward_id,
-            "nhs_number": item.admission.nhs_number,
-            "code": item.reading.code,
-            "parameter": item.parameter,
-            "value": item.reading.value,
-            "value_text": item.reading.value_text,
-            "unit": item.reading.unit,
-            "effective_at": item.reading.effective_at,
-            "device": item.reading.device[:330],
-            "received_at": now,
-            "status": "held" if item.is_held else "scored",
-            "review_reason": item.validated.review_reason if item.is_held and item.validated else None,
-        }
+        (
+            observation_id,
+            item.admission.id,
+            item.admission.ward_id,
+            item.admission.nhs_number,
+            item.reading.code,
+            item.parameter,
+            item.reading.value,
+            item.reading.value_text,
+            item.reading.unit,
+            item.reading.effective_at,
+            item.reading.device[:330],
+            now,
+            "held" if item.is_held else "scored",
+            item.validated.review_reason if item.is_held and item.validated else None,
+        )
         for item, observation_id in stored
     ]
-    bulk.insert_rows(session, Reading, rows)  # COPY on PostgreSQL, in the batch's transaction
+    bulk.insert_tuples(session, Reading, _READING_COLUMNS, rows)  # COPY on PostgreSQL, in the transaction
     judging.keep_latest(
         session,
         (

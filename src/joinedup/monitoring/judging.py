@@ -16,8 +16,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from joinedup.db import naive_utc
-from joinedup.monitoring import alerts, evaluation, plans
-from joinedup.monitoring.batch_sql import any_of, is_postgresql
+from joinedup.monitoring import alert_writes, alerts, evaluation, plans
+from joinedup.monitoring.batch_sql import any_of, is_postgresql, read_rows
 from joinedup.monitoring.models import LatestReading, MonitoringPlan, News2Record, Reading
 from joinedup.monitoring.news2_set import SET_WINDOW, HonestNews2
 from joinedup.monitoring.rules import Finding
@@ -40,10 +40,11 @@ def latest_by_parameter(
     if not admission_ids:
         return found
     L = LatestReading
-    rows = session.execute(
+    rows = read_rows(
+        session,
         select(L.admission_id, L.parameter, L.effective_at, L.value, L.value_text).where(
             any_of(session, L.admission_id, admission_ids)
-        )
+        ),
     )
     for admission_id, parameter, at, value, text in rows:
         found[admission_id][parameter] = (at, text if text is not None else float(value or 0.0))
@@ -140,19 +141,21 @@ def _weights(
         Reading.parameter == "body_weight",
         Reading.status.in_(SCORED),
     )
-    rows = session.execute(
+    rows = read_rows(
+        session,
         select(Reading.admission_id, Reading.effective_at, Reading.value).where(
             *weighed, Reading.effective_at >= since
-        )
+        ),
     )
     for admission_id, at, value in rows:
         found[admission_id].append((at, float(value or 0.0)))
     alone = [i for i in newest if len(found[i]) < 2]
     if alone:
-        before = session.execute(
+        before = read_rows(
+            session,
             select(Reading.admission_id, Reading.effective_at, Reading.value)
             .where(*weighed[1:], any_of(session, Reading.admission_id, alone), Reading.effective_at < since)
-            .order_by(Reading.effective_at.desc())
+            .order_by(Reading.effective_at.desc()),
         )
         previous: dict[str, tuple[datetime, float]] = {}
         for admission_id, at, value in before:
@@ -176,15 +179,20 @@ def judge(session: Session, stored: Sequence[tuple[Accepted, str]], *, now: date
             arrived[item.admission.id].add(item.parameter)
             at = item.reading.effective_at
             earliest[item.admission.id] = min(at, earliest.get(item.admission.id, at))
-    events: list[dict[str, Any]] = []
+    changes = alerts.AlertChanges()
+    existing = alerts.open_alerts(session, stays)
     changed = rejudge(
-        session, [stays[i] for i in arrived], now=now, arrived=arrived, earliest=earliest, events=events
+        session,
+        [stays[i] for i in arrived],
+        now=now,
+        arrived=arrived,
+        earliest=earliest,
+        changes=changes,
+        existing=existing,
     )
-    existing = alerts.open_alerts(session, held)
     for stay_id, items in held.items():
         rules = plans.patient_rules(session, [stay_id])[stay_id].rules
         changed[stay_id] += alerts.apply_findings(
-            session,
             admission_id=stay_id,
             team_id=stays[stay_id].ward_id,
             nhs_number=stays[stay_id].nhs_number,
@@ -192,9 +200,9 @@ def judge(session: Session, stored: Sequence[tuple[Accepted, str]], *, now: date
             is_judged=lambda _rule: False,
             existing=existing,
             now=now,
-            events=events,
+            changes=changes,
         )
-    alerts.write_events(session, events)
+    alert_writes.write_changes(session, changes, now=now)
     return changed
 
 
@@ -211,11 +219,13 @@ def rejudge(
     now: datetime,
     arrived: dict[str, set[str]] | None = None,
     earliest: dict[str, datetime] | None = None,
-    events: list[dict[str, Any]] | None = None,
+    changes: alerts.AlertChanges | None = None,
+    existing: dict[tuple[str, str], alerts.OpenAlert] | None = None,
 ) -> dict[str, list[str]]:
     """Run each stay's pathway rules on its latest scored readings (after new readings or a changed plan).
 
-    The alerts' events go to `events` for the caller to write; without it they are written here."""
+    The alert changes go to `changes` for the caller to write (with the stays' open alerts in `existing`,
+    if the caller has read them); without it they are written here."""
     by_id = {s.id: s for s in stays}
     changed: dict[str, list[str]] = defaultdict(list)
     if not by_id:
@@ -225,8 +235,13 @@ def rejudge(
     rules = plans.patient_rules(session, ids)
     latest = latest_by_parameter(session, ids)
     weights = _weights(session, [i for i in ids if by_id[i].pathway == "heart-failure"], latest)
-    existing = alerts.open_alerts(session, ids)
-    pending: list[dict[str, Any]] = [] if events is None else events
+    if existing is None:
+        existing = alerts.open_alerts(session, ids)
+    # Each stay's own alerts: `apply_findings` walks those it is given to clear the ones no longer found.
+    of_stay: dict[str, dict[tuple[str, str], alerts.OpenAlert]] = defaultdict(dict)
+    for key, alert in existing.items():
+        of_stay[key[0]][key] = alert
+    pending = alerts.AlertChanges() if changes is None else changes
     traces: list[dict[str, Any]] = []
     for stay_id in ids:
         stay, plan, patient = by_id[stay_id], stay_plans[stay_id], rules[stay_id]
@@ -259,21 +274,19 @@ def rejudge(
             return evaluation.is_judged_by(pathway, rule_id, news2) or rule_id in quiet
 
         changed[stay_id] += alerts.apply_findings(
-            session,
             admission_id=stay_id,
             team_id=stay.ward_id,
             nhs_number=stay.nhs_number,
             findings=findings,
             is_judged=is_judged,
-            existing=existing,
+            existing=of_stay[stay_id],
             now=now,
-            events=pending,
+            changes=pending,
         )
+        existing.update(of_stay[stay_id])
     bulk.insert_rows(session, News2Record, traces)
-    if events is None:
-        alerts.write_events(session, pending)
-    else:
-        session.flush()
+    if changes is None:
+        alert_writes.write_changes(session, pending, now=now)
     return changed
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from joinedup.errors import Invalid
-from joinedup.monitoring.batch_sql import any_of
+from joinedup.monitoring.batch_sql import any_of, read_rows
 from joinedup.monitoring.models import MonitoringPlan, Spo2ScaleDecision, ThresholdChange
 from joinedup.monitoring.rules.thresholds import RuleSet, default_rule_set, with_overrides
 from joinedup.wards.pathways import PATHWAYS
@@ -125,10 +125,11 @@ def _latest(
     decisions are few, so they are read whole and the newest picked here: cheaper than a grouped subquery
     over a batch's few hundred ids."""
     newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    rows = session.execute(
+    rows = read_rows(
+        session,
         select(model.admission_id, *keys, *values)
         .where(any_of(session, model.admission_id, ids))
-        .order_by(model.id)
+        .order_by(model.id),
     )
     for row in rows:
         newest[tuple(row[: 1 + len(keys)])] = tuple(row)

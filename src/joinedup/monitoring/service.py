@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from joinedup.access.policy import Principal
 from joinedup.errors import Forbidden, Invalid
-from joinedup.monitoring import alerts, fhir_readings, ingest, plans, stay_access
+from joinedup.monitoring import alert_writes, alerts, fhir_readings, ingest, plans, stay_access
 from joinedup.monitoring.alert_workflow import (
     acknowledge_alert,
     alert_flag,
@@ -165,7 +165,7 @@ def check_missed_readings(session: Session, *, now: datetime | None = None) -> i
         )
     )
     existing = alerts.open_alerts(session, [s.id for s in stays])
-    events: list[dict[str, Any]] = []
+    changes = alerts.AlertChanges()
     raised = 0
     for stay in stays:
         plan, patient = stay_plans[stay.id], rules[stay.id]
@@ -190,7 +190,6 @@ def check_missed_readings(session: Session, *, now: datetime | None = None) -> i
 
         raised += len(
             alerts.apply_findings(
-                session,
                 admission_id=stay.id,
                 team_id=stay.ward_id,
                 nhs_number=stay.nhs_number,
@@ -198,10 +197,10 @@ def check_missed_readings(session: Session, *, now: datetime | None = None) -> i
                 is_judged=is_judged,
                 existing=existing,
                 now=now,
-                events=events,
+                changes=changes,
             )
         )
-    alerts.write_events(session, events)
+    alert_writes.write_changes(session, changes, now=now)
     return raised
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, any_, bindparam, delete, insert, select, tuple_
+from sqlalchemy import BigInteger, String, any_, bindparam, delete, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
@@ -326,13 +326,21 @@ def by_idempotency_key(session: Session, resource_type: str, keys: Iterable[str]
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    rows = session.execute(_BY_IDEMPOTENCY_KEY, {"resource_type": resource_type, "keys": wanted})
+    postgresql = session.connection().dialect.name == "postgresql"
+    statement = _BY_IDEMPOTENCY_KEY_PG if postgresql else _BY_IDEMPOTENCY_KEY
+    rows = read_rows(session, statement, {"resource_type": resource_type, "keys": wanted})
     return {row[0]: version_of_row(row[1:]) for row in rows if row[0] is not None}
 
 
 _BY_IDEMPOTENCY_KEY = select(StoredResource.idempotency_key, *VERSION_COLUMNS).where(
     StoredResource.resource_type == bindparam("resource_type"),
     StoredResource.idempotency_key.in_(bindparam("keys", expanding=True)),
+)
+# One array parameter on PostgreSQL: the same statement for every batch size (an expanding IN is rendered
+# and sent anew with one parameter per key).
+_BY_IDEMPOTENCY_KEY_PG = select(StoredResource.idempotency_key, *VERSION_COLUMNS).where(
+    StoredResource.resource_type == bindparam("resource_type"),
+    StoredResource.idempotency_key == any_(bindparam("keys", type_=ARRAY(String()))),
 )
 
 
