@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from joinedup.db import create_engine, session_factory, transaction
 from joinedup.errors import Invalid
 from joinedup.fhir.validation import NHS_NUMBER_SYSTEM
+from joinedup.heap import settle_after_start_up
 from joinedup.monitoring.schemas import ReadingOutcome
 from joinedup.wards import service as wards
 
@@ -74,8 +75,7 @@ the collector ran hundreds of times a batch and took about a tenth of a gateway'
 def tune_gc() -> None:
     """For a process that only stores readings: collect young objects less often, and leave what was loaded
     at start-up (modules, mappers) out of full collections."""
-    gc.collect()
-    gc.freeze()
+    settle_after_start_up()
     gc.set_threshold(*GC_THRESHOLDS)
 
 
