@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.expression import Executable
 
 from joinedup.areas import optional_module
 
@@ -148,6 +149,19 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that never expire loaded objects on commit (pages render after the commit)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def flushed_connection(session: Session) -> Connection:
+    """The session's connection, after the flush a session query would make first (pending changes are seen):
+    for plain-row reads without a session query's per-row ORM work."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
+def read_rows(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> Iterable[Any]:
+    """Run a read of columns on the session's connection (`flushed_connection`): plain rows."""
+    return flushed_connection(session).execute(statement, params)
 
 
 @contextmanager

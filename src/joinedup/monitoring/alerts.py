@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from joinedup.db import read_rows
 from joinedup.errors import Conflict, NotFound
-from joinedup.monitoring.batch_sql import any_of, read_rows
+from joinedup.monitoring.batch_sql import any_of
 from joinedup.monitoring.models import Alert, AlertEvent
 from joinedup.monitoring.rules import SEVERITY_ORDER, Finding
 from joinedup.monitoring.schemas import ESCALATION_TARGETS, AlertEventRead, AlertRead

@@ -16,10 +16,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from joinedup.access.policy import Principal, Role
+from joinedup.db import read_rows
 from joinedup.errors import JoinedupError
 from joinedup.fhir.validation import NHS_NUMBER_SYSTEM
 from joinedup.monitoring import judging
-from joinedup.monitoring.batch_sql import any_of, read_rows
+from joinedup.monitoring.batch_sql import any_of
 from joinedup.monitoring.models import Device, Reading, RejectedReading
 from joinedup.monitoring.observations import IncomingReading, ReadingRefused, read_observation
 from joinedup.monitoring.schemas import ReadingOutcome

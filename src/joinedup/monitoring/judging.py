@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from joinedup.db import naive_utc
+from joinedup.db import naive_utc, read_rows
 from joinedup.monitoring import alert_writes, alerts, evaluation, plans
-from joinedup.monitoring.batch_sql import any_of, is_postgresql, read_rows
+from joinedup.monitoring.batch_sql import any_of, is_postgresql
 from joinedup.monitoring.models import LatestReading, MonitoringPlan, News2Record, Reading
 from joinedup.monitoring.news2_set import SET_WINDOW, HonestNews2
 from joinedup.monitoring.rules import Finding

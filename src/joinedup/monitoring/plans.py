@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from joinedup.db import read_rows
 from joinedup.errors import Invalid
-from joinedup.monitoring.batch_sql import any_of, read_rows
+from joinedup.monitoring.batch_sql import any_of
 from joinedup.monitoring.models import MonitoringPlan, Spo2ScaleDecision, ThresholdChange
 from joinedup.monitoring.rules.thresholds import RuleSet, default_rule_set, with_overrides
 from joinedup.wards.pathways import PATHWAYS

@@ -15,10 +15,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from joinedup.access.policy import PatientContext
+from joinedup.db import read_rows
 from joinedup.fhir.search_params import elements, parse_reference
 from joinedup.fhir.validation import NHS_NUMBER_SYSTEM, ODS_ORGANISATION_SYSTEM, nhs_number_of
 from joinedup.record.models import StoredResource
-from joinedup.record.storage import read_rows
 from joinedup.registry import service as registry
 
 USERNAME_SYSTEM = "urn:joinedup:username"  # as access.fhir_audit_event names users

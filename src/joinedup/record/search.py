@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Select,
     and_,
     bindparam,
@@ -28,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from joinedup.db import flushed_connection
 from joinedup.fhir.datetimes import DateRange
 from joinedup.fhir.search_params import fold
 from joinedup.fhir.search_query import (
@@ -165,14 +165,6 @@ def _sort_column(key: SortKey) -> ColumnElement[Any]:
     return select(pick).where(owner).scalar_subquery()
 
 
-def _core(session: Session) -> Connection:
-    """The session's connection, for plain-row queries without the ORM's per-row work (after the flush
-    the session would have made before a query, so pending changes are seen)."""
-    if session.autoflush:
-        session.flush()
-    return session.connection()
-
-
 def matching(
     request: SearchRequest, patients: set[str] | None = None, columns: Sequence[Any] = (R.pk, R.patient_id)
 ) -> Select[Any]:
@@ -196,12 +188,12 @@ def count(session: Session, request: SearchRequest, patients: set[str] | None = 
     """How many resources match, without loading them."""
     patient = _only_one_patient(request, patients)
     if patient is not None:
-        found = _core(session).scalar(
+        found = flushed_connection(session).scalar(
             _one_patient_count(), {"rtype": request.resource_type, "patient": patient}
         )
         return int(found or 0)
     sub = matching(request, patients).order_by(None).subquery()
-    return int(_core(session).scalar(select(func.count()).select_from(sub)) or 0)
+    return int(flushed_connection(session).scalar(select(func.count()).select_from(sub)) or 0)
 
 
 def _only_one_patient(request: SearchRequest, patients: set[str] | None) -> str | None:
@@ -293,7 +285,7 @@ def page(
     if walked is not None:
         return Page(walked[:limit], len(walked) > limit)
     query = matching(request, patients, (R.pk,)).limit(limit + 1).offset(offset)
-    keys = list(_core(session).scalars(query))
+    keys = list(flushed_connection(session).scalars(query))
     return Page(rows_by_pk(session, keys[:limit]), len(keys) > limit)
 
 
@@ -340,7 +332,7 @@ def _newest_first_of_one_patient(
         query = matching(request, patients, (R.pk,)).order_by(None)
         query = query.where(~exists().where(d.resource_pk == R.pk, d.param == key.name)).order_by(R.pk)
         skip = max(0, offset - len(first))
-        undated = list(_core(session).scalars(query.limit(limit - len(keys)).offset(skip)))
+        undated = list(flushed_connection(session).scalars(query.limit(limit - len(keys)).offset(skip)))
     if not with_rows:
         return rows_by_pk(session, keys + undated)
     return [version_of_row(first[k][1:]) for k in keys] + rows_by_pk(session, undated)
@@ -375,7 +367,7 @@ def _walk(
             statement = matching(request, patients, (R.pk,)).order_by(None).join(d, d.resource_pk == R.pk)
             statement = statement.where(d.patient_id == patient, d.resource_type == rtype, d.param == param)
             statement, values = statement.order_by(d.high.desc(), R.pk).limit(fetch), {}
-        rows = _core(session).execute(statement, values).all()
+        rows = flushed_connection(session).execute(statement, values).all()
         first: dict[int, Any] = {}
         for row in rows:
             # That statement asks the index rows alone: their resource must agree.

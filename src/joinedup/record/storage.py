@@ -15,11 +15,9 @@ from typing import Any
 
 from sqlalchemy import BigInteger, String, any_, bindparam, delete, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import Executable
 
-from joinedup.db import Base
+from joinedup.db import Base, read_rows
 from joinedup.fhir.datetimes import DateRange, format_instant
 from joinedup.fhir.search_params import Quantity, Ref, Token, index_values, patient_of
 from joinedup.record import bulk
@@ -233,14 +231,6 @@ def supersede(session: Session, row: StoredResource, body: dict[str, Any] | None
         _write_indexes(session, [(row.pk, row.body)])
     session.flush()
     return _version(row)
-
-
-def read_rows(session: Session, statement: Executable, params: dict[str, Any]) -> Result[Any]:
-    """Run a prebuilt read on the session's connection: plain rows, none of a session query's ORM work
-    (pending changes are flushed first, as a session query would)."""
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(statement, params)
 
 
 def current_row(
