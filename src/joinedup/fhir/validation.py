@@ -181,13 +181,13 @@ def validate_resource(body: Mapping[str, Any]) -> None:
     try:
         model.model_validate(_with_validated_elements(model, body))
     except ValidationError:
-        # Validated again whole, so that every problem is named with its full path.
+        # Validated again whole: every problem is named with its full path, and the whole body's verdict is
+        # the library's own (what validating without remembered elements would say).
         try:
             model.model_validate(body)
         except ValidationError as exc:
             problems = [_describe(resource_type, e) for e in exc.errors()]
             raise Invalid("; ".join(problems[:10])) from None
-        raise
     for (rtype, element), codes in REQUIRED_CODES.items():
         value = body.get(element)
         if rtype == resource_type and value is not None and value not in codes:
