@@ -173,13 +173,19 @@ def test_another_practice_gets_403_unless_a_clinician_breaks_glass(
     assert allowed.status_code == 200
 
 
-def test_search_pages_with_next_links(client: TestClient, as_user: Headers) -> None:
-    h = as_user("gp-a")
+def _patient_with_five_readings(client: TestClient, h: dict[str, str]) -> str:
+    """A new patient with five Observations a minute apart (2024-05-01 10:00 to 10:04); their id."""
     pid = create_patient(client, h)
     for minute in range(5):
         client.post(
             f"{BASE}/Observation", json=b.observation(pid, when=f"2024-05-01T10:0{minute}:00Z"), headers=h
         )
+    return pid
+
+
+def test_search_pages_with_next_links(client: TestClient, as_user: Headers) -> None:
+    h = as_user("gp-a")
+    pid = _patient_with_five_readings(client, h)
     page = client.get(
         f"{BASE}/Observation", params={"patient": pid, "_count": 2, "_sort": "-date"}, headers=h
     ).json()
@@ -196,11 +202,7 @@ def test_search_pages_with_next_links(client: TestClient, as_user: Headers) -> N
 
 def test_total_accurate_gives_the_total_and_the_last_link(client: TestClient, as_user: Headers) -> None:
     h = as_user("gp-a")
-    pid = create_patient(client, h)
-    for minute in range(5):
-        client.post(
-            f"{BASE}/Observation", json=b.observation(pid, when=f"2024-05-01T10:0{minute}:00Z"), headers=h
-        )
+    pid = _patient_with_five_readings(client, h)
     params = {"patient": pid, "_count": 2, "_sort": "-date", "_total": "accurate"}
     page = client.get(f"{BASE}/Observation", params=params, headers=h).json()
     assert page["total"] == 5 and len(page["entry"]) == 2

@@ -1,7 +1,7 @@
 """A patient's newest resources by date (`patient=X&_sort=-date`), read from the patient's date index: the
 same page, in the same order, as the general sorted search, on SQLite and PostgreSQL."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import record_builders as b
@@ -32,16 +32,20 @@ def readings(db: Session) -> dict[str, str]:
     written = service.create_many(db, actor=b.actor("gp_a"), bodies=bodies)
     # A second date for the first reading (as a resource with two dates for one parameter would have):
     # it must sort at its latest date.
-    first = written[0].version
-    pk = db.scalar(select(StoredResource.pk).where(StoredResource.resource_id == first.resource_id))
+    _add_date(db, written[0].version.resource_id, ids["ann"], datetime(2024, 5, 20, tzinfo=UTC))
+    return ids
+
+
+def _add_date(db: Session, resource_id: str, patient_id: str, low: datetime) -> None:
+    """One more `date` index row (a day from `low`) for an Observation, naming `patient_id`."""
+    pk = db.scalar(select(StoredResource.pk).where(StoredResource.resource_id == resource_id))
     db.add(
         DateIndex(
-            resource_pk=pk, resource_type="Observation", param="date", patient_id=ids["ann"],
-            low=datetime(2024, 5, 20, tzinfo=UTC), high=datetime(2024, 5, 21, tzinfo=UTC),
+            resource_pk=pk, resource_type="Observation", param="date", patient_id=patient_id,
+            low=low, high=low + timedelta(days=1),
         )
     )  # fmt: skip
     db.flush()
-    return ids
 
 
 def general(db: Session, request: SearchRequest) -> list[int]:
@@ -146,14 +150,7 @@ def test_a_date_row_naming_another_patient_shows_nothing_of_theirs(
     """The first page reads rows by the date index's patient: a row that disagreed with its resource would
     not show another patient's resource."""
     bobs = search.find(db, parse_search("Observation", [("patient", readings["bob"])]), limit=1)[0]
-    pk = db.scalar(select(StoredResource.pk).where(StoredResource.resource_id == bobs.resource_id))
-    db.add(
-        DateIndex(
-            resource_pk=pk, resource_type="Observation", param="date", patient_id=readings["ann"],
-            low=datetime(2030, 1, 1, tzinfo=UTC), high=datetime(2030, 1, 2, tzinfo=UTC),
-        )
-    )  # fmt: skip
-    db.flush()
+    _add_date(db, bobs.resource_id, readings["ann"], datetime(2030, 1, 1, tzinfo=UTC))
     request = parse_search("Observation", [("patient", readings["ann"]), ("_sort", "-date"), ("_count", "5")])
     shown = search.find(db, request, limit=request.count)
     assert len(shown) == 5 and {v.patient_id for v in shown} == {readings["ann"]}
