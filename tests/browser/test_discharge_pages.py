@@ -137,14 +137,15 @@ def test_housing_officer_accepts_a_referral_and_adds_a_note(demo_server: str, qu
     raised.locator("a").click()
     page.wait_for_url("**/discharge/referrals/*")
     assert _status(page) == "raised"
-    steps = len(_history(page))
+    steps, referral_url = len(_history(page)), page.url
 
     page.locator("form[action$='/accept'] input[name=csrf_token]").evaluate("e => e.value = 'forged'")
     with page.expect_response(lambda r: r.request.method == "POST") as refused:
         page.click("button:has-text('Accept this referral')")
     assert refused.value.status == 403
-    page.go_back()
-    page.reload()
+    # Opened afresh rather than by going back: going back while the refusal page is still being attached
+    # fails in Chromium under load ("Not attached to an active page").
+    page.goto(referral_url)
     assert _status(page) == "raised" and len(_history(page)) == steps
 
     page.fill("#accept-note", "Met the patient on the ward; looking at flats in Braunstone")
