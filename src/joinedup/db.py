@@ -98,8 +98,16 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+WRITES: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"}
+"""Execution options of a session that will write. SQLite refuses a transaction's first write if another
+connection committed after its first read (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out), so a
+transaction that reads and then writes takes the write lock at BEGIN instead, waiting its turn there.
+Reading sessions begin without it, so a long read never holds the database's one writer up."""
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _begin_on_checkout(dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: Any) -> None:
@@ -165,9 +173,10 @@ def read_rows(session: Session, statement: Executable, params: dict[str, Any] | 
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error. Edges own this; services never commit."""
-    session = factory()
+def transaction(factory: sessionmaker[Session], *, writes: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error. Edges own this; services never commit.
+    `writes`: it reads and then writes, so on SQLite it begins holding the write lock (see WRITES)."""
+    session = factory(execution_options=WRITES) if writes else factory()
     try:
         yield session
         session.commit()
@@ -179,13 +188,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """A command's one transaction on a fresh engine for JOINEDUP_DATABASE_URL, disposed afterwards."""
+def unit_of_work(*, writes: bool = True) -> Iterator[Session]:
+    """A command's one transaction on a fresh engine for JOINEDUP_DATABASE_URL, disposed afterwards. Commands
+    run beside a serving joinedup, so by default they take SQLite's write lock at BEGIN (see WRITES)."""
     from joinedup.settings import get_settings
 
     engine = create_engine(get_settings().database_url)
     try:
-        with transaction(session_factory(engine)) as session:
+        with transaction(session_factory(engine), writes=writes) as session:
             yield session
     finally:
         engine.dispose()

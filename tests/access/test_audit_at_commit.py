@@ -80,3 +80,37 @@ def test_concurrent_requests_chaining_at_commit_never_fork_the_chain(committed_e
     assert sorted(ids, key=str) == sorted((f"r{n}-{i}" for n in range(4) for i in range(15)), key=str)
     with transaction(sessions) as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 60
+
+
+@pytest.mark.parametrize("entries", [1, 3])
+def test_a_read_that_another_writer_overtook_still_records_its_entries(
+    committed_engine: Engine, entries: int
+) -> None:
+    """SQLite refuses to turn a read transaction into a write once another connection has committed since
+    its first read (SQLITE_BUSY_SNAPSHOT): the reader's entries must be written all the same."""
+    sessions = session_factory(committed_engine)
+    with transaction(sessions) as s:
+        append(s, replace(RECORD, resource_id="before"))
+    with transaction(sessions) as reader:
+        assert reader.scalar(select(func.count()).select_from(AuditEntry)) == 1  # the read's snapshot
+        with transaction(sessions) as writer:
+            append(writer, replace(RECORD, resource_id="overtaking"))
+        read = [replace(RECORD, resource_id=f"read-{n}") for n in range(entries)]
+        append_at_commit(reader, read)
+    assert logged(committed_engine) == ["before", "overtaking", *(r.resource_id for r in read)]
+
+
+def test_an_overtaken_transaction_with_unsaved_changes_is_not_begun_again(committed_engine: Engine) -> None:
+    """Changes made from what a transaction read must not be written over a newer commit."""
+    if committed_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's snapshot rule")
+    sessions = session_factory(committed_engine)
+    with transaction(sessions) as s:
+        append(s, replace(RECORD, resource_id="before"))
+    with pytest.raises(Exception, match="locked"), transaction(sessions) as reader:
+        entry = reader.scalars(select(AuditEntry)).one()
+        with transaction(sessions) as writer:
+            append(writer, replace(RECORD, resource_id="overtaking"))
+        entry.reason = "changed from the old snapshot"
+        append_at_commit(reader, [replace(RECORD, resource_id="read")])
+    assert logged(committed_engine) == ["before", "overtaking"]

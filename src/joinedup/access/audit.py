@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import secrets
+import sqlite3
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Dialect, Engine, Select, Table, bindparam, event, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from joinedup.access.models import AuditEntry, AuditHead
@@ -80,6 +82,7 @@ _LAST_HEAD: weakref.WeakKeyDictionary[Engine, tuple[int, str]] = weakref.WeakKey
 # After a stale hint (another process appends too), this many appends read the head before trying again,
 # so busy concurrent writers pay the wasted statement on one append in nine at most.
 STALE_PAUSE = 8
+_SQLITE_BUSY_SNAPSHOT = 517  # SQLITE_BUSY | (2 << 8): the read snapshot is older than the newest commit
 _PAUSED: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
 
 
@@ -142,7 +145,6 @@ def append(
 ) -> dict[str, Any]:
     """Add `record` as the next entry of the chain, in the caller's transaction; returns the stored row."""
     write_queued(session)  # entries held for the commit were decided first: they go first
-    connection = session.connection()
     row: dict[str, Any] = {
         **vars(record),
         "seq": 0,
@@ -150,6 +152,11 @@ def append(
         "recorded_at": now or datetime.now(UTC),
         "prev_hash": GENESIS_HASH,
     }
+    _as_first_write(session, lambda connection: _append_one(connection, row))
+    return row
+
+
+def _append_one(connection: Connection, row: dict[str, Any]) -> None:
     engine = connection.engine
     remembered = _LAST_HEAD.get(engine)
     paused = _PAUSED.get(engine, 0)
@@ -159,7 +166,33 @@ def append(
         _PAUSED[engine] = paused - 1 if paused else (STALE_PAUSE if remembered is not None else 0)
         _append_after_reading_head(connection, row)
     _LAST_HEAD[engine] = (row["seq"], row["hash"])
-    return row
+
+
+def _as_first_write(session: Session, write: Callable[[Connection], None]) -> None:
+    """Run `write` on the session's connection. On SQLite a transaction that has only read cannot start
+    writing once another connection has committed since its first read (SQLITE_BUSY_SNAPSHOT, which no
+    busy timeout waits out): a read request's entry, written at its end, would fail while devices send
+    readings. Such a transaction has written nothing, so it is begun again holding the write lock and the
+    entry written there; a transaction with unflushed changes is not (they were made from what it read)."""
+    connection = session.connection()
+    try:
+        write(connection)
+    except (sqlite3.OperationalError, DBAPIError) as exc:
+        if not _stale_snapshot(exc) or session.in_nested_transaction() or _has_pending_changes(session):
+            raise
+        driver = cast(Any, connection.connection.driver_connection)
+        driver.execute("ROLLBACK")
+        driver.execute("BEGIN IMMEDIATE")
+        write(connection)
+
+
+def _stale_snapshot(exc: BaseException) -> bool:
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    return getattr(original, "sqlite_errorcode", None) == _SQLITE_BUSY_SNAPSHOT
+
+
+def _has_pending_changes(session: Session) -> bool:
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def _follow(connection: Connection, row: dict[str, Any], head_seq: int, head_hash: str) -> bool:
@@ -230,19 +263,23 @@ def _append_timed(
         return [append(session, record, now=when, entry_id=entry_id)]
     if not items:
         return []
-    connection = session.connection()
-    last_seq, prev_hash = connection.execute(_RESERVE_RETURNING, {"n": len(items)}).one()
-    seq = last_seq - len(items)
     rows: list[dict[str, Any]] = []
-    for record, when, entry_id in items:
-        seq += 1
-        row = {**vars(record), "seq": seq, "entry_id": entry_id, "recorded_at": when}
-        row["prev_hash"] = prev_hash
-        row["hash"] = prev_hash = entry_hash(row)
-        rows.append(row)
-    connection.execute(_INSERT_ENTRY, rows)
-    connection.execute(_SET_HEAD_HASH, {"new_hash": prev_hash})
-    _LAST_HEAD[connection.engine] = (last_seq, prev_hash)
+
+    def write(connection: Connection) -> None:
+        last_seq, prev_hash = connection.execute(_RESERVE_RETURNING, {"n": len(items)}).one()
+        seq = last_seq - len(items)
+        rows.clear()
+        for record, when, entry_id in items:
+            seq += 1
+            row = {**vars(record), "seq": seq, "entry_id": entry_id, "recorded_at": when}
+            row["prev_hash"] = prev_hash
+            row["hash"] = prev_hash = entry_hash(row)
+            rows.append(row)
+        connection.execute(_INSERT_ENTRY, rows)
+        connection.execute(_SET_HEAD_HASH, {"new_hash": prev_hash})
+        _LAST_HEAD[connection.engine] = (last_seq, prev_hash)
+
+    _as_first_write(session, write)
     return rows
 
 

@@ -20,7 +20,7 @@ def audit() -> None:
 @app.command("verify")
 def verify(as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
     """Check every entry's hash and link; report the first edited, deleted or reordered entry."""
-    with unit_of_work() as session:
+    with unit_of_work(writes=False) as session:  # a long read: the server's writers go on meanwhile
         report = service.verify_audit_log(session)
     if as_json:
         entry = {k: str(v) for k, v in report.entry.items()} if report.entry else None

@@ -82,7 +82,7 @@ def store_observations(
     if not observations:
         return []
     try:
-        with transaction(sessions) as session:
+        with transaction(sessions, writes=True) as session:
             return service.record_readings(session, observations=observations, channel="mqtt")
     except Exception:
         log.exception("a batch of %d readings failed; storing them one by one", len(observations))
@@ -91,12 +91,12 @@ def store_observations(
 
 def _store_one(sessions: sessionmaker[Session], observation: Mapping[str, Any]) -> ReadingOutcome:
     try:
-        with transaction(sessions) as session:
+        with transaction(sessions, writes=True) as session:
             return service.record_readings(session, observations=[observation], channel="mqtt")[0]
     except Exception as exc:  # kept as a rejection, never dropped: see service.keep_rejection
         log.exception("a reading could not be stored")
         detail = f"could not be stored: {type(exc).__name__}: {exc}"[:1000]
-        with transaction(sessions) as session:
+        with transaction(sessions, writes=True) as session:
             service.keep_rejection(session, channel="mqtt", payload=observation, reason=detail)
         return ReadingOutcome(status="rejected", detail=detail)
 
@@ -248,7 +248,7 @@ class Gateway:
         return outcomes
 
     def _keep_unreadable(self, unreadable: list[tuple[Message, str]]) -> None:
-        with transaction(self.sessions) as session:
+        with transaction(self.sessions, writes=True) as session:
             for message, reason in unreadable:
                 text = message.payload.decode("utf-8", errors="replace")
                 service.keep_rejection(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from joinedup.db import transaction
 from joinedup.errors import Invalid, NotFound
 from joinedup.plan import loading, report, results, runner, scenario_cache
 from joinedup.plan.compiled import compile_scenario
@@ -100,7 +101,7 @@ def list_runs(session: Session, *, limit: int = 20) -> list[PlanRun]:
 
 def execute_run(sessions: sessionmaker[Session], run_id: str, *, dask_address: str | None = None) -> None:
     """Run a queued run to the end, writing progress as it goes; a failure is stored, never lost."""
-    with sessions.begin() as session:
+    with transaction(sessions, writes=True) as session:
         run = get_run_or_raise(session, run_id)
         run.status = "running"
         name, replications, seed = run.scenario, run.replications, run.seed
@@ -108,7 +109,7 @@ def execute_run(sessions: sessionmaker[Session], run_id: str, *, dask_address: s
 
     def progress(done: int, _total: int) -> None:
         # The runner reports once per block of replications (at most a few dozen times a run).
-        with sessions.begin() as s:
+        with transaction(sessions, writes=True) as s:
             get_run_or_raise(s, run_id).done_replications = done
 
     try:
@@ -119,11 +120,11 @@ def execute_run(sessions: sessionmaker[Session], run_id: str, *, dask_address: s
         summary = results.summary(outcome)
         report_html = render_report(outcome)
     except Exception as exc:  # the run's page must say why it stopped
-        with sessions.begin() as session:
+        with transaction(sessions, writes=True) as session:
             failed = get_run_or_raise(session, run_id)
             failed.status, failed.error, failed.finished_at = "failed", str(exc), datetime.now(UTC)
         return
-    with sessions.begin() as session:
+    with transaction(sessions, writes=True) as session:
         done = get_run_or_raise(session, run_id)
         done.status, done.summary, done.report_html = "done", summary, report_html
         done.done_replications, done.finished_at = replications, datetime.now(UTC)
