@@ -114,3 +114,28 @@ def test_an_overtaken_transaction_with_unsaved_changes_is_not_begun_again(commit
         entry.reason = "changed from the old snapshot"
         append_at_commit(reader, [replace(RECORD, resource_id="read")])
     assert logged(committed_engine) == ["before", "overtaking"]
+
+
+def test_a_read_whose_entry_meets_a_writer_holding_the_lock_waits_for_it(committed_engine: Engine) -> None:
+    """SQLite refuses a reader's first write at once while another connection holds the write lock
+    (no busy timeout for readers): the entry waits for the lock instead."""
+    sessions = session_factory(committed_engine)
+    with transaction(sessions) as s:
+        append(s, replace(RECORD, resource_id="before"))
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with transaction(sessions, writes=True) as w:
+            append(w, replace(RECORD, resource_id="holding the lock"))
+            holding.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=writer)
+    with transaction(sessions) as reader:
+        assert reader.scalar(select(func.count()).select_from(AuditEntry)) == 1
+        thread.start()
+        assert holding.wait(5)
+        threading.Timer(0.2, release.set).start()
+        append_at_commit(reader, [replace(RECORD, resource_id="read")])
+    thread.join()
+    assert logged(committed_engine) == ["before", "holding the lock", "read"]

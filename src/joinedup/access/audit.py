@@ -31,6 +31,8 @@ from sqlalchemy import Connection, Dialect, Engine, Select, Table, bindparam, ev
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from joinedup import db
+from joinedup.access import audit_writer
 from joinedup.access.models import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
@@ -82,7 +84,7 @@ _LAST_HEAD: weakref.WeakKeyDictionary[Engine, tuple[int, str]] = weakref.WeakKey
 # After a stale hint (another process appends too), this many appends read the head before trying again,
 # so busy concurrent writers pay the wasted statement on one append in nine at most.
 STALE_PAUSE = 8
-_SQLITE_BUSY_SNAPSHOT = 517  # SQLITE_BUSY | (2 << 8): the read snapshot is older than the newest commit
+_SQLITE_BUSY = 5  # with its extended codes (BUSY_SNAPSHOT = 517: the read snapshot predates a commit)
 _PAUSED: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
 
 
@@ -170,15 +172,17 @@ def _append_one(connection: Connection, row: dict[str, Any]) -> None:
 
 def _as_first_write(session: Session, write: Callable[[Connection], None]) -> None:
     """Run `write` on the session's connection. On SQLite a transaction that has only read cannot start
-    writing once another connection has committed since its first read (SQLITE_BUSY_SNAPSHOT, which no
-    busy timeout waits out): a read request's entry, written at its end, would fail while devices send
-    readings. Such a transaction has written nothing, so it is begun again holding the write lock and the
-    entry written there; a transaction with unflushed changes is not (they were made from what it read)."""
+    writing while another connection holds the write lock, nor once one has committed since its first
+    read (SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT at once: no busy timeout waits for a reader): a read
+    request's entry, written at its end, would fail while devices send readings. A transaction refused
+    so has written nothing (a writer already holds the lock), so it is begun again waiting for the write
+    lock and the entry written there; one with unflushed changes is not (they were made from what it
+    read)."""
     connection = session.connection()
     try:
         write(connection)
     except (sqlite3.OperationalError, DBAPIError) as exc:
-        if not _stale_snapshot(exc) or session.in_nested_transaction() or _has_pending_changes(session):
+        if not _sqlite_busy(exc) or session.in_nested_transaction() or _has_pending_changes(session):
             raise
         driver = cast(Any, connection.connection.driver_connection)
         driver.execute("ROLLBACK")
@@ -186,9 +190,9 @@ def _as_first_write(session: Session, write: Callable[[Connection], None]) -> No
         write(connection)
 
 
-def _stale_snapshot(exc: BaseException) -> bool:
+def _sqlite_busy(exc: BaseException) -> bool:
     original = exc.orig if isinstance(exc, DBAPIError) else exc
-    return getattr(original, "sqlite_errorcode", None) == _SQLITE_BUSY_SNAPSHOT
+    return getattr(original, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY  # BUSY, BUSY_SNAPSHOT, ...
 
 
 def _has_pending_changes(session: Session) -> bool:
@@ -251,10 +255,10 @@ def append_many(
     """Add `records` as the next entries of the chain, in order, in the caller's transaction: the same
     entries as appending them one by one, written with three statements however many there are."""
     when = now or datetime.now(UTC)
-    return _append_timed(session, [(record, when, new_entry_id()) for record in records])
+    return append_items(session, [(record, when, new_entry_id()) for record in records])
 
 
-def _append_timed(
+def append_items(
     session: Session, items: Sequence[tuple[AuditRecord, datetime, str]]
 ) -> list[dict[str, Any]]:
     """Append (record, time, entry id) items in order: one statement for one, three for several."""
@@ -264,22 +268,31 @@ def _append_timed(
     if not items:
         return []
     rows: list[dict[str, Any]] = []
+    _as_first_write(session, lambda connection: rows.extend(chain_on(connection, items)))
+    return rows
 
-    def write(connection: Connection) -> None:
-        last_seq, prev_hash = connection.execute(_RESERVE_RETURNING, {"n": len(items)}).one()
-        seq = last_seq - len(items)
-        rows.clear()
-        for record, when, entry_id in items:
-            seq += 1
-            row = {**vars(record), "seq": seq, "entry_id": entry_id, "recorded_at": when}
-            row["prev_hash"] = prev_hash
-            row["hash"] = prev_hash = entry_hash(row)
-            rows.append(row)
-        connection.execute(_INSERT_ENTRY, rows)
-        connection.execute(_SET_HEAD_HASH, {"new_hash": prev_hash})
-        _LAST_HEAD[connection.engine] = (last_seq, prev_hash)
 
-    _as_first_write(session, write)
+def chain_on(
+    connection: Connection, items: Sequence[tuple[AuditRecord, datetime, str]]
+) -> list[dict[str, Any]]:
+    """Append items in order on `connection`, in its current transaction (the audit writer's own)."""
+    if len(items) == 1:
+        record, when, entry_id = items[0]
+        row = {**vars(record), "seq": 0, "entry_id": entry_id, "recorded_at": when, "prev_hash": GENESIS_HASH}
+        _append_one(connection, row)
+        return [row]
+    last_seq, prev_hash = connection.execute(_RESERVE_RETURNING, {"n": len(items)}).one()
+    seq = last_seq - len(items)
+    rows: list[dict[str, Any]] = []
+    for record, when, entry_id in items:
+        seq += 1
+        row = {**vars(record), "seq": seq, "entry_id": entry_id, "recorded_at": when}
+        row["prev_hash"] = prev_hash
+        row["hash"] = prev_hash = entry_hash(row)
+        rows.append(row)
+    connection.execute(_INSERT_ENTRY, rows)
+    connection.execute(_SET_HEAD_HASH, {"new_hash": prev_hash})
+    _LAST_HEAD[connection.engine] = (last_seq, prev_hash)
     return rows
 
 
@@ -299,13 +312,30 @@ def append_at_commit(
     queue.extend((owner, (record, when, new_entry_id())) for record in records)
 
 
+def append_ahead(session: Session, records: Sequence[AuditRecord], *, now: datetime | None = None) -> None:
+    """Record allowed reads: handed at once to this process's audit writer (see `audit_writer`), which
+    chains and commits them on its own connection while the request goes on; the request waits for them
+    before it answers (`db.wait_before_answering`). A read is recorded even if the request later rolls
+    back: what was read was read. Without a request that will wait, or with a session bound to a
+    connection rather than an engine (a test's transaction), as `append_at_commit`."""
+    if not records:
+        return
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or not db.will_wait_before_answering(session):
+        append_at_commit(session, records, now=now)
+        return
+    when = now or datetime.now(UTC)
+    items = [(record, when, new_entry_id()) for record in records]
+    db.answer_after(session, audit_writer.writer_for(bind).submit(items))
+
+
 def write_queued(session: Session) -> None:
     """Chain the entries `append_at_commit` holds for this session's transaction now (not inside a
     savepoint, which could still roll back what is written in it)."""
     if session.in_nested_transaction() or not session.info.get(_QUEUED):
         return
     queued = session.info.pop(_QUEUED)
-    _append_timed(session, [item for _owner, item in queued])
+    append_items(session, [item for _owner, item in queued])
 
 
 def append_refusal(session: Session, record: AuditRecord, *, now: datetime | None = None) -> dict[str, Any]:
@@ -366,10 +396,14 @@ def _write_queued_before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _write_queued_before_reading_the_log(state: ORMExecuteState) -> None:
-    """A read of the log in the transaction sees the entries it has made so far."""
+    """A read of the log in the transaction sees the entries it has queued so far, and waits for those written
+    ahead (committed apart: a PostgreSQL statement sees them; a SQLite transaction only if it began after)."""
     statement = state.statement
-    if state.session.info.get(_QUEUED) and isinstance(statement, Select) and _reads_log(statement):
-        write_queued(state.session)
+    session = state.session
+    waiting = session.info.get(_QUEUED) or db.has_answer_waits(session)
+    if waiting and isinstance(statement, Select) and _reads_log(statement):
+        db.wait_before_answering(session)
+        write_queued(session)
 
 
 def _reads_log(statement: Select[Any]) -> bool:

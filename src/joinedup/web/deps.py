@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from joinedup.db import WRITES
+from joinedup.db import WRITES, wait_before_answering, waits_before_answering
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -18,6 +18,7 @@ def session_dependency(request: Request) -> Iterator[Session]:
     A request that may write (any method but GET, HEAD and OPTIONS) begins as a writer (see db.WRITES)."""
     factory: sessionmaker[Session] = request.app.state.sessions
     session = factory() if request.method in SAFE_METHODS else factory(execution_options=WRITES)
+    waits_before_answering(session)
     try:
         yield session
         session.commit()
@@ -25,7 +26,10 @@ def session_dependency(request: Request) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
-        session.close()
+        try:
+            wait_before_answering(session)  # e.g. the audit entries of what it read (access.audit_writer)
+        finally:
+            session.close()
 
 
 # scope="function": the commit happens before the response leaves, so a failed commit is never a 200.
