@@ -20,25 +20,24 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from joinedup import db
 from joinedup.access import service as access
 from joinedup.access.policy import PatientContext
 from joinedup.db import create_engine, session_factory, transaction, upgrade
 from joinedup.registry import service as registry
 from joinedup.settings import Settings
-from joinedup.web import deps
+from joinedup.web import auth, deps
 from joinedup.web.app import create_app
 from joinedup.web.auth import Access, CurrentUser, current_principal
 from joinedup.web.deps import DbSession
@@ -127,24 +126,24 @@ def serving(app: FastAPI) -> Iterator[str]:
 
 @contextmanager
 def answer_waits() -> Iterator[list[float]]:
-    """Milliseconds, in the server, that each request with audit entries ahead still waited for them after
-    its own work and commit (the part of the audit write the request's work did not hide)."""
+    """Milliseconds, in the server, that each response with audit entries ahead still waited for them
+    just before it started (the part of the audit write the request's work did not hide)."""
     waited: list[float] = []
-    original = deps.wait_before_answering
+    original = auth.wait_for_held_answer
 
-    def timed_wait(session: Session) -> None:
-        if not db.has_answer_waits(session):
-            original(session)
+    async def timed_wait(scope: Mapping[str, Any]) -> None:
+        if not scope.get(deps.ANSWER_WAITS):
+            await original(scope)
             return
         start = time.perf_counter()
-        original(session)
+        await original(scope)
         waited.append((time.perf_counter() - start) * 1000)
 
-    deps.wait_before_answering = timed_wait
+    auth.wait_for_held_answer = timed_wait
     try:
         yield waited
     finally:
-        deps.wait_before_answering = original
+        auth.wait_for_held_answer = original
 
 
 def timed(client: httpx.Client, path: str, headers: dict[str, str]) -> float:

@@ -197,11 +197,17 @@ def has_answer_waits(session: Session) -> bool:
     return bool(session.info.get(_ANSWER_WAITS))
 
 
+def take_answer_waits(session: Session) -> list[Future[Any]]:
+    """The work `answer_after` held this session's answer for, handed to whoever will wait for it."""
+    waits: list[Future[Any]] = session.info.get(_ANSWER_WAITS) or []
+    taken, waits[:] = list(waits), []
+    return taken
+
+
 def wait_before_answering(session: Session) -> None:
     """Wait for the work `answer_after` held this session's answer for; raise the first failure."""
-    waits: list[Future[Any]] = session.info.get(_ANSWER_WAITS) or []
-    while waits:
-        waits.pop(0).result(timeout=ANSWER_WAIT_SECONDS)
+    for future in take_answer_waits(session):
+        future.result(timeout=ANSWER_WAIT_SECONDS)
 
 
 @contextmanager

@@ -272,6 +272,31 @@ def append_items(
     return rows
 
 
+def follow_and_commit(connection: Connection, item: tuple[AuditRecord, datetime, str]) -> bool:
+    """On PostgreSQL, with no transaction of SQLAlchemy's open on `connection` (the audit writer's): chain
+    one entry after the remembered head and commit, BEGIN, the statement and COMMIT sent together in one
+    round trip (psycopg's pipeline). False, with nothing written, where there is no head to follow, the
+    head moved, or the database is not PostgreSQL: then chain it the ordinary way."""
+    engine = connection.engine
+    remembered = _LAST_HEAD.get(engine)
+    if connection.dialect.name != "postgresql" or remembered is None or _PAUSED.get(engine, 0):
+        return False
+    record, when, entry_id = item
+    head_seq, head_hash = remembered
+    row = {**vars(record), "seq": head_seq + 1, "entry_id": entry_id, "recorded_at": when}
+    row["prev_hash"] = head_hash
+    row["hash"] = entry_hash(row)
+    driver = cast(Any, connection.connection.driver_connection)
+    values = _driver_values(connection.dialect, row)
+    with driver.pipeline():
+        cursor = driver.execute(_PG_FOLLOW_SQL, (row["hash"], head_seq, head_hash, *values))
+        driver.commit()
+    followed = cursor.fetchone() is not None
+    if followed:
+        _LAST_HEAD[engine] = (row["seq"], row["hash"])
+    return followed
+
+
 def chain_on(
     connection: Connection, items: Sequence[tuple[AuditRecord, datetime, str]]
 ) -> list[dict[str, Any]]:

@@ -89,7 +89,7 @@ class AuditWriter:
         self, connection: Connection | None, group: list[tuple[Sequence[Item], Future[None]]]
     ) -> Connection | None:
         """Chain and commit the group's entries in one transaction; the connection to use next time."""
-        from joinedup.access.audit import chain_on  # audit imports this module
+        from joinedup.access.audit import chain_on, follow_and_commit  # audit imports this module
 
         try:
             if connection is None:
@@ -97,8 +97,10 @@ class AuditWriter:
                 if engine is None:
                     raise RuntimeError("the database engine is gone")
                 connection = engine.connect().execution_options(**WRITES)
-            with connection.begin():
-                chain_on(connection, [item for items, _ in group for item in items])
+            entries = [item for items, _ in group for item in items]
+            if len(entries) != 1 or not follow_and_commit(connection, entries[0]):
+                with connection.begin():
+                    chain_on(connection, entries)
         except Exception as exc:
             if connection is not None:
                 connection.close()  # a fresh one next time: this one may be broken
