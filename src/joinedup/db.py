@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,43 +170,6 @@ def flushed_connection(session: Session) -> Connection:
 def read_rows(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> Iterable[Any]:
     """Run a read of columns on the session's connection (`flushed_connection`): plain rows."""
     return flushed_connection(session).execute(statement, params)
-
-
-_ANSWER_WAITS = "joinedup.db.answer_waits"
-ANSWER_WAIT_SECONDS = 30.0
-"""How long a request waits for work it must not answer before (see `wait_before_answering`)."""
-
-
-def waits_before_answering(session: Session) -> None:
-    """Mark `session` as a request's: its owner calls `wait_before_answering` before anything read leaves."""
-    session.info[_ANSWER_WAITS] = []
-
-
-def will_wait_before_answering(session: Session) -> bool:
-    """Whether `session` is a request's that waits before answering (else work must finish in it)."""
-    return session.info.get(_ANSWER_WAITS) is not None
-
-
-def answer_after(session: Session, future: Future[Any]) -> None:
-    """Hold the answer of the request owning `session` until `future` is done."""
-    session.info[_ANSWER_WAITS].append(future)
-
-
-def has_answer_waits(session: Session) -> bool:
-    return bool(session.info.get(_ANSWER_WAITS))
-
-
-def take_answer_waits(session: Session) -> list[Future[Any]]:
-    """The work `answer_after` held this session's answer for, handed to whoever will wait for it."""
-    waits: list[Future[Any]] = session.info.get(_ANSWER_WAITS) or []
-    taken, waits[:] = list(waits), []
-    return taken
-
-
-def wait_before_answering(session: Session) -> None:
-    """Wait for the work `answer_after` held this session's answer for; raise the first failure."""
-    for future in take_answer_waits(session):
-        future.result(timeout=ANSWER_WAIT_SECONDS)
 
 
 @contextmanager

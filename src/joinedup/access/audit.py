@@ -31,8 +31,6 @@ from sqlalchemy import Connection, Dialect, Engine, Select, Table, bindparam, ev
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
-from joinedup import db
-from joinedup.access import audit_writer
 from joinedup.access.models import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
@@ -255,10 +253,10 @@ def append_many(
     """Add `records` as the next entries of the chain, in order, in the caller's transaction: the same
     entries as appending them one by one, written with three statements however many there are."""
     when = now or datetime.now(UTC)
-    return append_items(session, [(record, when, new_entry_id()) for record in records])
+    return _append_timed(session, [(record, when, new_entry_id()) for record in records])
 
 
-def append_items(
+def _append_timed(
     session: Session, items: Sequence[tuple[AuditRecord, datetime, str]]
 ) -> list[dict[str, Any]]:
     """Append (record, time, entry id) items in order: one statement for one, three for several."""
@@ -268,56 +266,22 @@ def append_items(
     if not items:
         return []
     rows: list[dict[str, Any]] = []
-    _as_first_write(session, lambda connection: rows.extend(chain_on(connection, items)))
-    return rows
 
+    def write(connection: Connection) -> None:
+        last_seq, prev_hash = connection.execute(_RESERVE_RETURNING, {"n": len(items)}).one()
+        seq = last_seq - len(items)
+        rows.clear()
+        for record, when, entry_id in items:
+            seq += 1
+            row = {**vars(record), "seq": seq, "entry_id": entry_id, "recorded_at": when}
+            row["prev_hash"] = prev_hash
+            row["hash"] = prev_hash = entry_hash(row)
+            rows.append(row)
+        connection.execute(_INSERT_ENTRY, rows)
+        connection.execute(_SET_HEAD_HASH, {"new_hash": prev_hash})
+        _LAST_HEAD[connection.engine] = (last_seq, prev_hash)
 
-def follow_and_commit(connection: Connection, item: tuple[AuditRecord, datetime, str]) -> bool:
-    """On PostgreSQL, with no transaction of SQLAlchemy's open on `connection` (the audit writer's): chain
-    one entry after the remembered head and commit, BEGIN, the statement and COMMIT sent together in one
-    round trip (psycopg's pipeline). False, with nothing written, where there is no head to follow, the
-    head moved, or the database is not PostgreSQL: then chain it the ordinary way."""
-    engine = connection.engine
-    remembered = _LAST_HEAD.get(engine)
-    if connection.dialect.name != "postgresql" or remembered is None or _PAUSED.get(engine, 0):
-        return False
-    record, when, entry_id = item
-    head_seq, head_hash = remembered
-    row = {**vars(record), "seq": head_seq + 1, "entry_id": entry_id, "recorded_at": when}
-    row["prev_hash"] = head_hash
-    row["hash"] = entry_hash(row)
-    driver = cast(Any, connection.connection.driver_connection)
-    values = _driver_values(connection.dialect, row)
-    with driver.pipeline():
-        cursor = driver.execute(_PG_FOLLOW_SQL, (row["hash"], head_seq, head_hash, *values))
-        driver.commit()
-    followed = cursor.fetchone() is not None
-    if followed:
-        _LAST_HEAD[engine] = (row["seq"], row["hash"])
-    return followed
-
-
-def chain_on(
-    connection: Connection, items: Sequence[tuple[AuditRecord, datetime, str]]
-) -> list[dict[str, Any]]:
-    """Append items in order on `connection`, in its current transaction (the audit writer's own)."""
-    if len(items) == 1:
-        record, when, entry_id = items[0]
-        row = {**vars(record), "seq": 0, "entry_id": entry_id, "recorded_at": when, "prev_hash": GENESIS_HASH}
-        _append_one(connection, row)
-        return [row]
-    last_seq, prev_hash = connection.execute(_RESERVE_RETURNING, {"n": len(items)}).one()
-    seq = last_seq - len(items)
-    rows: list[dict[str, Any]] = []
-    for record, when, entry_id in items:
-        seq += 1
-        row = {**vars(record), "seq": seq, "entry_id": entry_id, "recorded_at": when}
-        row["prev_hash"] = prev_hash
-        row["hash"] = prev_hash = entry_hash(row)
-        rows.append(row)
-    connection.execute(_INSERT_ENTRY, rows)
-    connection.execute(_SET_HEAD_HASH, {"new_hash": prev_hash})
-    _LAST_HEAD[connection.engine] = (last_seq, prev_hash)
+    _as_first_write(session, write)
     return rows
 
 
@@ -337,30 +301,13 @@ def append_at_commit(
     queue.extend((owner, (record, when, new_entry_id())) for record in records)
 
 
-def append_ahead(session: Session, records: Sequence[AuditRecord], *, now: datetime | None = None) -> None:
-    """Record allowed reads: handed at once to this process's audit writer (see `audit_writer`), which
-    chains and commits them on its own connection while the request goes on; the request waits for them
-    before it answers (`db.wait_before_answering`). A read is recorded even if the request later rolls
-    back: what was read was read. Without a request that will wait, or with a session bound to a
-    connection rather than an engine (a test's transaction), as `append_at_commit`."""
-    if not records:
-        return
-    bind = session.get_bind()
-    if not isinstance(bind, Engine) or not db.will_wait_before_answering(session):
-        append_at_commit(session, records, now=now)
-        return
-    when = now or datetime.now(UTC)
-    items = [(record, when, new_entry_id()) for record in records]
-    db.answer_after(session, audit_writer.writer_for(bind).submit(items))
-
-
 def write_queued(session: Session) -> None:
     """Chain the entries `append_at_commit` holds for this session's transaction now (not inside a
     savepoint, which could still roll back what is written in it)."""
     if session.in_nested_transaction() or not session.info.get(_QUEUED):
         return
     queued = session.info.pop(_QUEUED)
-    append_items(session, [item for _owner, item in queued])
+    _append_timed(session, [item for _owner, item in queued])
 
 
 def append_refusal(session: Session, record: AuditRecord, *, now: datetime | None = None) -> dict[str, Any]:
@@ -421,14 +368,10 @@ def _write_queued_before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _write_queued_before_reading_the_log(state: ORMExecuteState) -> None:
-    """A read of the log in the transaction sees the entries it has queued so far, and waits for those written
-    ahead (committed apart: a PostgreSQL statement sees them; a SQLite transaction only if it began after)."""
+    """A read of the log in the transaction sees the entries it has made so far."""
     statement = state.statement
-    session = state.session
-    waiting = session.info.get(_QUEUED) or db.has_answer_waits(session)
-    if waiting and isinstance(statement, Select) and _reads_log(statement):
-        db.wait_before_answering(session)
-        write_queued(session)
+    if state.session.info.get(_QUEUED) and isinstance(statement, Select) and _reads_log(statement):
+        write_queued(state.session)
 
 
 def _reads_log(statement: Select[Any]) -> bool:

@@ -135,18 +135,10 @@ def authorise(
         principal, act, resource_type, resource_id, patient, decision, request_id, source_address
     )
     if decision.allowed:
-        _record_allowed(session, act, [record], now)
+        audit_log.append_at_commit(session, [record], now=now)
         return decision
     audit_log.append_refusal(session, record, now=now)
     raise Forbidden(decision.reason)
-
-
-def _record_allowed(session: Session, action: Action, records: list[AuditRecord], now: datetime) -> None:
-    """A read or search is recorded ahead, beside the request's work; a write with the write, atomically."""
-    if action in (Action.READ, Action.SEARCH):
-        audit_log.append_ahead(session, records, now=now)
-    else:
-        audit_log.append_at_commit(session, records, now=now)
 
 
 def authorise_many(
@@ -172,7 +164,7 @@ def authorise_many(
                 _record(principal, act, rtype, rid, patient, decision, request_id, source_address)
                 for (rtype, rid, patient), decision in zip(items, decisions, strict=True)
             ]
-            _record_allowed(session, act, records, now)
+            audit_log.append_at_commit(session, records, now=now)
             return decisions
     return [
         authorise(

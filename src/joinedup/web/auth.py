@@ -29,7 +29,7 @@ from joinedup.access.scopes import covers, format_scopes
 from joinedup.access.tokens import SessionClaims, csrf_token, is_csrf_token, read_session_cookie
 from joinedup.errors import Forbidden, Unauthorized
 from joinedup.settings import Settings
-from joinedup.web.deps import ANSWER_WAITS, DbSession, wait_for_held_answer
+from joinedup.web.deps import DbSession
 
 SESSION_COOKIE = "joinedup_session"
 BROWSER_COOKIE = "joinedup_browser"  # binds the CSRF token of a browser that has not logged in yet
@@ -84,8 +84,7 @@ class AccessMiddleware:
                 return
             receive = _replay(body, receive)
         cookies = _cookie_headers(settings, new_browser, stale_session=bool(cookie) and claims is None)
-        scope[ANSWER_WAITS] = []
-        await self.app(scope, receive, _with_headers(scope, send, state["request_id"], cookies))
+        await self.app(scope, receive, _with_headers(send, state["request_id"], cookies))
 
 
 def _request_id(given: str | None) -> str:
@@ -166,10 +165,9 @@ def _cookie_headers(settings: Settings, new_browser: str | None, *, stale_sessio
     return headers
 
 
-def _with_headers(scope: Scope, send: Send, request_id: str, cookies: list[bytes]) -> Send:
+def _with_headers(send: Send, request_id: str, cookies: list[bytes]) -> Send:
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
-            await wait_for_held_answer(scope)  # nothing read leaves before its audit entry is committed
             headers = list(message.get("headers", []))
             headers.append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
             headers.extend((b"set-cookie", value) for value in cookies)
