@@ -98,15 +98,17 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
-WRITES: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"}
-"""Execution options of a session that will write. SQLite refuses a transaction's first write if another
-connection committed after its first read (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out), so a
-transaction that reads and then writes takes the write lock at BEGIN instead, waiting its turn there.
-Reading sessions begin without it, so a long read never holds the database's one writer up."""
+_SQLITE_BEGIN = "sqlite_begin"
+WRITES: dict[str, Any] = {_SQLITE_BEGIN: "IMMEDIATE"}
+"""Execution options of a session that will write. SQLite refuses a transaction's first write at once if
+another connection holds the write lock or committed after its first read (SQLITE_BUSY, BUSY_SNAPSHOT: no
+busy timeout waits for a reader), so a transaction that reads and then writes takes the write lock at BEGIN
+instead, waiting its turn there. Reading sessions begin without it, so a long read never holds the
+database's one writer up."""
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    immediate = connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+    immediate = connection.get_execution_options().get(_SQLITE_BEGIN) == "IMMEDIATE"
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

@@ -29,7 +29,7 @@ from joinedup.access.scopes import covers, format_scopes
 from joinedup.access.tokens import SessionClaims, csrf_token, is_csrf_token, read_session_cookie
 from joinedup.errors import Forbidden, Unauthorized
 from joinedup.settings import Settings
-from joinedup.web.deps import DbSession
+from joinedup.web.deps import UNSAFE_METHODS, DbSession
 
 SESSION_COOKIE = "joinedup_session"
 BROWSER_COOKIE = "joinedup_browser"  # binds the CSRF token of a browser that has not logged in yet
@@ -37,7 +37,6 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 BREAK_GLASS_HEADER = "X-Break-Glass-Reason"
 REQUEST_ID_HEADER = "X-Request-ID"
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_BYTES = 5 * 1024 * 1024
 NO_CREDENTIALS = "no credentials: send 'Authorization: Bearer <token>' (see `joinedup access token USERNAME`)"
 

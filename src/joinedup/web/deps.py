@@ -8,24 +8,18 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from joinedup.db import WRITES
+from joinedup.db import transaction
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+"""Methods that change something: they need a CSRF token from a browser, and their unit of work writes."""
 
 
 def session_dependency(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed before the response is sent, rolled back if the route raises.
-    A request that may write (any method but GET, HEAD and OPTIONS) begins as a writer (see db.WRITES)."""
+    A request that may write begins as a writer (see db.WRITES)."""
     factory: sessionmaker[Session] = request.app.state.sessions
-    session = factory() if request.method in SAFE_METHODS else factory(execution_options=WRITES)
-    try:
+    with transaction(factory, writes=request.method in UNSAFE_METHODS) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": the commit happens before the response leaves, so a failed commit is never a 200.
